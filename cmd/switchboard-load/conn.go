@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
+	"golang.org/x/sys/unix"
+)
+
+// maxFrame bounds a server frame the client accepts (the server's largest
+// event is 64 KiB of data plus its envelope).
+const maxFrame = 128 << 10
+
+// client is one WebSocket connection. A goroutine dials and joins it
+// (setup); then it is handed to a reactor worker that reads it with epoll
+// until the run ends.
+type client struct {
+	f    *fleet
+	i    int
+	room string // the room it joins; "" connects only
+	st   *counters
+
+	// During setup.
+	nc net.Conn
+	br *bufio.Reader
+	// After handoff, owned by one reactor worker.
+	fd      int
+	pending []byte // the start of a frame not yet complete
+	frag    []byte // a fragmented message being assembled
+
+	welcomed bool
+	joined   bool
+	ref      string
+
+	// Delivery tracking, touched by one goroutine at a time.
+	seen    []uint64 // bitmap of per-room indexes received
+	got     int      // distinct events received
+	maxN    int      // highest index received, -1 none
+	lastSeq uint64
+}
+
+// setup dials, reads the welcome and joins within the dial timeout, then
+// hands the socket to the reactor.
+func (c *client) setup(ctx context.Context, token string) error {
+	ctx, cancel := context.WithTimeout(ctx, c.f.c.dialTimeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	c.fd, c.maxN, c.ref, c.st = -1, -1, strconv.Itoa(c.i), &c.f.setupSt
+	d := ws.Dialer{Timeout: c.f.c.dialTimeout, ReadBufferSize: c.f.c.readBuf, WriteBufferSize: 1024}
+	nc, br, _, err := d.Dial(ctx, c.f.c.wsURL+"?token="+token)
+	if err != nil {
+		return fmt.Errorf("dial: %w", err)
+	}
+	c.nc = nc
+	if br != nil {
+		c.br = br // holds frames sent right behind the handshake
+	} else {
+		c.br = bufio.NewReaderSize(nc, c.f.c.readBuf)
+	}
+	_ = nc.SetDeadline(deadline)
+	if c.room == "" {
+		for !c.welcomed {
+			if err := c.readFrame(); err != nil {
+				return fmt.Errorf("welcome: %w", err)
+			}
+		}
+	} else {
+		join := `{"op":"join","room":"` + c.room + `","ref":"` + c.ref + `"}`
+		if err := wsutil.WriteClientText(nc, []byte(join)); err != nil {
+			return fmt.Errorf("send join: %w", err)
+		}
+		for !c.joined {
+			if err := c.readFrame(); err != nil {
+				return fmt.Errorf("join %s: %w", c.room, err)
+			}
+		}
+	}
+	c.joined = true
+	return c.handoff()
+}
+
+// handoff handles what the setup reader still buffers and moves the socket
+// (a duplicate of its descriptor: closing the net.Conn takes it out of the
+// Go poller) to a reactor worker.
+func (c *client) handoff() error {
+	data, _ := c.br.Peek(c.br.Buffered())
+	used, err := c.consume(data, time.Now())
+	if err != nil {
+		return err
+	}
+	if used < len(data) {
+		c.pending = append([]byte(nil), data[used:]...)
+	}
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return errors.New("connection has no file descriptor")
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	fd, derr := -1, error(nil)
+	if err := rc.Control(func(s uintptr) { fd, derr = unix.Dup(int(s)) }); err != nil {
+		return err
+	}
+	if derr != nil {
+		return fmt.Errorf("dup: %w", derr)
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	c.nc.Close()
+	c.nc, c.br, c.fd = nil, nil, fd
+	return c.f.reactor.add(c)
+}
+
+// readFrame reads and handles one frame during setup.
+func (c *client) readFrame() error {
+	h, err := ws.ReadHeader(c.br)
+	if err != nil {
+		return err
+	}
+	if h.Length > maxFrame {
+		return fmt.Errorf("server frame of %d bytes", h.Length)
+	}
+	p := make([]byte, h.Length)
+	if _, err := io.ReadFull(c.br, p); err != nil {
+		return err
+	}
+	if h.Masked {
+		ws.Cipher(p, h.Mask, 0)
+	}
+	return c.frame(h.Fin, h.OpCode, p, time.Now())
+}
+
+// write sends a client frame on either side of the handoff.
+func (c *client) write(b []byte) error {
+	if c.nc != nil {
+		_, err := c.nc.Write(b)
+		return err
+	}
+	_, err := unix.Write(c.fd, b) // control frames are tiny; EAGAIN is not expected
+	return err
+}
+
+// errClosed carries the server's close frame.
+type errClosed struct {
+	code   ws.StatusCode
+	reason string
+}
+
+func (e errClosed) Error() string { return fmt.Sprintf("closed by server: %d %s", e.code, e.reason) }
+
+// errRefused is an error frame in answer to the join.
+var errRefused = errors.New("join refused")
+
+// frame handles one server frame received at now.
+func (c *client) frame(fin bool, op ws.OpCode, p []byte, now time.Time) error {
+	switch op {
+	case ws.OpPing:
+		f := ws.NewPongFrame(append([]byte(nil), p...))
+		b, err := ws.CompileFrame(ws.MaskFrameInPlace(f))
+		if err != nil {
+			return err
+		}
+		return c.write(b)
+	case ws.OpPong:
+		return nil
+	case ws.OpClose:
+		code, reason := ws.ParseCloseFrameData(p)
+		return errClosed{code, reason}
+	case ws.OpText, ws.OpBinary:
+		if !fin {
+			c.frag = append(c.frag[:0], p...)
+			return nil
+		}
+		return c.handle(p, now)
+	case ws.OpContinuation:
+		c.frag = append(c.frag, p...)
+		if fin {
+			msg := c.frag
+			c.frag = nil
+			return c.handle(msg, now)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown opcode %d", op)
+}
+
+var eventPrefix = []byte(`{"op":"event","room":"`)
+
+// handle takes one text message received at now.
+func (c *client) handle(p []byte, now time.Time) error {
+	st := c.st
+	st.n[cFrames].Add(1)
+	if rest, ok := bytes.CutPrefix(p, eventPrefix); ok {
+		c.event(rest, now)
+		return nil
+	}
+	var r struct {
+		Op      string `json:"op"`
+		Ref     string `json:"ref"`
+		Room    string `json:"room"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal(p, &r); err != nil {
+		st.n[cBad].Add(1)
+		c.f.note("unparsable frame: " + truncate(p))
+		return nil
+	}
+	switch r.Op {
+	case "ok":
+		if r.Ref == c.ref && r.Room == c.room {
+			c.joined = true
+		}
+	case "error":
+		st.n[cErrFrames].Add(1)
+		c.f.note("error frame: " + r.Code + ": " + r.Message)
+		if !c.joined && r.Ref == c.ref {
+			return fmt.Errorf("%w: %s: %s", errRefused, r.Code, r.Message)
+		}
+	case "welcome":
+		c.welcomed = true
+	case "pong":
+	default:
+		st.n[cBad].Add(1)
+		c.f.note("unexpected frame: " + truncate(p))
+	}
+	return nil
+}
+
+func truncate(p []byte) string {
+	if len(p) > 160 {
+		return string(p[:160]) + "…"
+	}
+	return string(p)
+}

@@ -1,0 +1,282 @@
+// Command switchboard-load measures a running Switchboard node against the
+// figures of the performance issue: idle memory per WebSocket connection,
+// fan-out latency and server CPU per delivery, and burst delivery time.
+//
+// Usage:
+//
+//	switchboard-load SCENARIO [flags]
+//
+// Scenarios:
+//
+//	idle   --conns N
+//	    Opens N WebSocket connections (user u<i>, one token each), joins
+//	    user:u<i> on each and reports the growth of the server's RSS per
+//	    connection: (RSS after all joined - RSS before the first) / N, the
+//	    "after" sample being the minimum of a few taken once ~2 s have passed.
+//	fanout --rooms R --members M --rate E --duration D
+//	    R rooms workspace:w<r> with M members each (R*M connections); E
+//	    events per second spread round-robin over the rooms, published
+//	    through POST /v1/publish. Each event's data is {"t":<unixnano>,"n":<k>}
+//	    (send time, per-room index); every member checks it gets each event
+//	    of its room exactly once and in order, and records publish->receive
+//	    latency. Reports deliveries, missing/duplicate/out-of-order, latency
+//	    percentiles and server CPU per delivery.
+//	burst  --members M --events K
+//	    M members of workspace:w0, K events published back to back in
+//	    batches; reports the time from the first publish until every member
+//	    has all K events, plus missing/duplicates and latency.
+//
+// Common flags: --url (default http://127.0.0.1:8080; loopback only),
+// --secret (HS256 secret; default the dev one), --api-key (default the dev
+// one), --server-pid (the serve process: RSS from /proc/PID/status VmRSS,
+// CPU from /proc/PID/stat utime+stime; without it the tool falls back to
+// the server's /metrics), --json (one JSON object instead of text). Run
+// `switchboard-load SCENARIO --help` for the rest (timeouts, dialers,
+// publishers, --users to share users between connections).
+//
+// Examples, against `SWITCHBOARD_LISTEN=127.0.0.1:18181 switchboard serve`:
+//
+//	switchboard-load idle --url http://127.0.0.1:18181 --server-pid $PID --conns 10000
+//	switchboard-load fanout --url http://127.0.0.1:18181 --server-pid $PID \
+//	    --rooms 100 --members 100 --rate 500 --duration 10s
+//	switchboard-load burst --url http://127.0.0.1:18181 --server-pid $PID --members 10000 --events 200
+//
+// Client side: a goroutine per connection dials, reads the welcome and
+// joins (--dialers at a time, small buffers); joined connections are then
+// read by a few epoll workers (--readers) rather than a goroutine each, so
+// the tool takes as little CPU as it can from the server it shares the
+// machine with. The figures include softirq time and the CPU used by other
+// processes during the window: a large "other" means a noisy machine. A
+// process holds at most ~19,000 connections here (RLIMIT_NOFILE is 20,000
+// hard); the tool raises its soft limit to the hard one and refuses more
+// connections than that allows. Run idle against a freshly started server:
+// Go does not hand freed memory back at once, so an earlier run inflates
+// "before". Every phase is bounded in time, and all
+// connections are closed before it exits. Exit status: 0 done, 1 the run
+// failed, 2 usage error.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	exitOK    = 0
+	exitFail  = 1
+	exitUsage = 2
+
+	// fdReserve is kept free of WebSocket connections: stdio, the
+	// publishers' HTTP connections, /proc reads, the runtime's own.
+	fdReserve = 1000
+	// hardConnCap is the most connections one process may open here.
+	hardConnCap = 19000
+)
+
+// common holds the flags every scenario takes.
+type common struct {
+	url       string
+	secret    string
+	apiKey    string
+	serverPID int
+	json      bool
+
+	dialers     int
+	dialTimeout time.Duration
+	joinTimeout time.Duration
+	settle      time.Duration
+	readBuf     int
+	readers     int
+	users       int
+	cpuProfile  string
+
+	base  *url.URL // parsed --url
+	wsURL string   // ws://host/v1/ws
+}
+
+// connLimit is how many connections this process may open, set at start
+// once RLIMIT_NOFILE has been raised.
+var connLimit = hardConnCap
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server base URL (loopback only)")
+	fs.StringVar(&c.secret, "secret", "dev-only-insecure-jwt-secret-change-me", "HS256 secret the server verifies tokens with")
+	fs.StringVar(&c.apiKey, "api-key", "dev-only-insecure-api-key", "publisher API key (X-Api-Key)")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "PID of the switchboard serve process (RSS and CPU from /proc)")
+	fs.BoolVar(&c.json, "json", false, "print the result as one JSON object")
+	fs.IntVar(&c.dialers, "dialers", 64, "connections being set up at once")
+	fs.DurationVar(&c.dialTimeout, "dial-timeout", 15*time.Second, "bound on one connection's dial, welcome and join")
+	fs.DurationVar(&c.joinTimeout, "join-timeout", 5*time.Minute, "bound on opening and joining all connections")
+	fs.DurationVar(&c.settle, "settle-timeout", 3*time.Minute, "bound on waiting for join-time traffic (presence) to stop")
+	fs.IntVar(&c.readBuf, "read-buffer", 2048, "read buffer per connection while it connects and joins, bytes")
+	fs.IntVar(&c.readers, "readers", 2, "epoll reader goroutines for joined connections")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this tool's CPU profile to FILE (to see the client's own cost)")
+	fs.IntVar(&c.users, "users", 0, "distinct users; connection i is user u<i mod users> (0: one user per connection)")
+}
+
+// check validates the common flags once parsed; conns is how many
+// WebSocket connections the scenario will hold.
+func (c *common) check(conns int) error {
+	u, err := url.Parse(strings.TrimRight(c.url, "/"))
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return fmt.Errorf("--url: want http://HOST:PORT, got %q", c.url)
+	}
+	if !isLoopback(u.Hostname()) {
+		return fmt.Errorf("--url: host %q is not a loopback address; load tests may only target this machine", u.Hostname())
+	}
+	c.base = u
+	c.wsURL = "ws://" + u.Host + "/v1/ws"
+	if len(c.secret) < 32 {
+		return errors.New("--secret: HS256 secrets are at least 32 bytes")
+	}
+	if c.dialers < 1 || c.dialers > 1024 {
+		return errors.New("--dialers: want 1..1024")
+	}
+	if c.readBuf < 256 || c.readBuf > 1<<20 {
+		return errors.New("--read-buffer: want 256..1048576")
+	}
+	if c.readers < 1 || c.readers > 64 {
+		return errors.New("--readers: want 1..64")
+	}
+	if c.users < 0 {
+		return errors.New("--users: negative")
+	}
+	if c.dialTimeout <= 0 || c.joinTimeout <= 0 || c.settle <= 0 {
+		return errors.New("timeouts must be positive")
+	}
+	if conns < 1 {
+		return errors.New("at least one connection is needed")
+	}
+	if conns > hardConnCap {
+		return fmt.Errorf("%d connections asked for: one process holds at most %d here (RLIMIT_NOFILE hard limit 20,000); run several processes", conns, hardConnCap)
+	}
+	if conns > connLimit {
+		return fmt.Errorf("%d connections asked for but RLIMIT_NOFILE allows about %d in this process (limit minus %d reserved)", conns, connLimit, fdReserve)
+	}
+	return nil
+}
+
+// profile starts the --cpuprofile, if asked; call the result to stop it.
+func (c *common) profile() (func(), error) {
+	if c.cpuProfile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(c.cpuProfile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// user names connection i's user.
+func (c *common) user(i int) string {
+	if c.users > 0 {
+		i %= c.users
+	}
+	return fmt.Sprintf("u%d", i)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// raiseNoFile lifts the soft RLIMIT_NOFILE to the hard limit and returns
+// how many connections that leaves room for.
+func raiseNoFile() int {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return hardConnCap
+	}
+	if lim.Cur < lim.Max {
+		want := lim
+		want.Cur = lim.Max
+		if unix.Setrlimit(unix.RLIMIT_NOFILE, &want) == nil {
+			lim = want
+		}
+	}
+	n := int(min(lim.Cur, 1<<30)) - fdReserve
+	return max(0, min(n, hardConnCap))
+}
+
+type scenario struct {
+	name  string
+	usage string
+	run   func(args []string, stdout, stderr io.Writer) int
+}
+
+var scenarios = []scenario{
+	{"idle", "--conns N", runIdle},
+	{"fanout", "--rooms R --members M --rate E --duration D", runFanout},
+	{"burst", "--members M --events K", runBurst},
+}
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	connLimit = raiseNoFile()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		w := stderr
+		code := exitUsage
+		if len(args) > 0 {
+			w, code = stdout, exitOK
+		}
+		fmt.Fprintln(w, "usage: switchboard-load SCENARIO [flags]\n\nscenarios:")
+		for _, s := range scenarios {
+			fmt.Fprintf(w, "  %-7s %s\n", s.name, s.usage)
+		}
+		fmt.Fprintln(w, "\ncommon flags: --url --secret --api-key --server-pid --json (SCENARIO --help for all)")
+		return code
+	}
+	for _, s := range scenarios {
+		if s.name == args[0] {
+			return s.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "switchboard-load: unknown scenario %q (want idle, fanout or burst)\n", args[0])
+	return exitUsage
+}
+
+// parse parses a scenario's flags; done reports that the caller should
+// return code (help shown or usage error).
+func parse(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, done bool) {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard-load %s: unexpected arguments %q\n", fs.Name(), fs.Args())
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func usageErr(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "switchboard-load %s: %v\n", name, err)
+	return exitUsage
+}
+
+func fail(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "switchboard-load %s: %v\n", name, err)
+	return exitFail
+}

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// loadType is the CloudEvent type of the events the tool publishes.
+const loadType = "load.tick"
+
+// pubEvent is one event to publish: room index and per-room index n.
+type pubEvent struct {
+	room int
+	n    int
+}
+
+// publisher posts events to POST /v1/publish over keep-alive connections.
+type publisher struct {
+	url    string
+	key    string
+	rooms  []string
+	client *http.Client
+
+	calls     atomic.Int64
+	okEvents  atomic.Int64
+	errEvents atomic.Int64
+	callLat   histogram // HTTP round trip of one call
+
+	mu       sync.Mutex
+	firstErr string
+	okByRoom []int64 // events stored per room
+}
+
+func newPublisher(c *common, rooms []string, conns int) *publisher {
+	tr := &http.Transport{
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     time.Minute,
+		DisableCompression:  true,
+	}
+	return &publisher{url: c.base.String() + "/v1/publish", key: c.apiKey, rooms: rooms,
+		client: &http.Client{Transport: tr, Timeout: 15 * time.Second}, okByRoom: make([]int64, len(rooms))}
+}
+
+// body encodes evs as one event object (one event) or a batch array; each
+// event's data is {"t":<now in ns>,"n":<per-room index>}, stamped here,
+// just before the request is sent.
+func (p *publisher) body(buf []byte, evs []pubEvent) []byte {
+	b := buf[:0]
+	if len(evs) > 1 {
+		b = append(b, '[')
+	}
+	for i, e := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"rooms":["`...)
+		b = append(b, p.rooms[e.room]...)
+		b = append(b, `"],"type":"`+loadType+`","data":{"t":`...)
+		b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
+		b = append(b, `,"n":`...)
+		b = strconv.AppendInt(b, int64(e.n), 10)
+		b = append(b, `}}`...)
+	}
+	if len(evs) > 1 {
+		b = append(b, ']')
+	}
+	return b
+}
+
+// send publishes evs in one call; it reports whether they were stored.
+func (p *publisher) send(ctx context.Context, buf []byte, evs []pubEvent) ([]byte, bool) {
+	body := p.body(buf, evs)
+	t0 := time.Now()
+	err := p.post(ctx, body)
+	p.callLat.record(time.Since(t0))
+	p.calls.Add(1)
+	if err != nil {
+		p.errEvents.Add(int64(len(evs)))
+		p.mu.Lock()
+		if p.firstErr == "" {
+			p.firstErr = err.Error()
+		}
+		p.mu.Unlock()
+		return body, false
+	}
+	p.okEvents.Add(int64(len(evs)))
+	p.mu.Lock()
+	for _, e := range evs {
+		p.okByRoom[e.room]++
+	}
+	p.mu.Unlock()
+	return body, true
+}
+
+func (p *publisher) post(ctx context.Context, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Api-Key", p.key)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("publish: %s: %s", resp.Status, truncate(msg))
+	}
+	return nil
+}
+
+// stored is how many events of room r were stored.
+func (p *publisher) stored(r int) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.okByRoom[r]
+}
+
+func (p *publisher) err() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.firstErr
+}
+
+func (p *publisher) close() { p.client.CloseIdleConnections() }
+
+// addPublish adds the publisher's figures to r.
+func (p *publisher) addTo(r *report) {
+	r.add("publish_calls", "publish calls", p.calls.Load(), "")
+	r.add("events_published", "events stored", p.okEvents.Load(), "")
+	r.add("events_publish_failed", "events whose publish failed", p.errEvents.Load(), "")
+	if e := p.err(); e != "" {
+		r.add("publish_first_error", "first publish error", e, "")
+	}
+	l := p.callLat.summary()
+	r.add("publish_call_p50_ms", "publish call round trip p50", round3(l.P50), "ms")
+	r.add("publish_call_p99_ms", "publish call round trip p99", round3(l.P99), "ms")
+	r.add("publish_call_max_ms", "publish call round trip max", round3(l.Max), "ms")
+}

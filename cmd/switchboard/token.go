@@ -1,0 +1,47 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/config"
+)
+
+func cmdToken(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("token", "", stdout, stderr)
+	path := fs.String("config", "config.hcl", "config file (its HS256 secret signs the token)")
+	sub := fs.String("sub", "", "user id (the sub claim; required)")
+	ttl := fs.Duration("ttl", 0, "lifetime (default: auth.token_ttl of the config)")
+	var ws stringList
+	fs.Var(&ws, "workspace", "workspace id for the workspaces claim (repeatable)")
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
+	if *sub == "" {
+		return usageErr(fs, "--sub is required")
+	}
+	if fs.NArg() > 0 {
+		return usageErr(fs, "unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	if cfg.Auth.JWTSecret == "" {
+		fmt.Fprintf(stderr, "switchboard token: %s has no auth.jwt_secret to sign with\n", *path)
+		return exitFail
+	}
+	if *ttl <= 0 {
+		*ttl = cfg.Auth.TokenTTL
+	}
+	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), *sub, ws, *ttl, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard token: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintln(stdout, tok)
+	return exitOK
+}

@@ -1,0 +1,61 @@
+package auth
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// FromRequest verifies the client token of an HTTP request: the
+// "Authorization: Bearer <token>" header (scheme case-insensitive) if present,
+// else the "token" query parameter, which browsers need because WebSocket and
+// EventSource cannot set headers. A bearer token in the header is never
+// overridden by the query. With neither, the error is ErrNoToken.
+func (a *Authenticator) FromRequest(r *http.Request) (*Principal, error) {
+	if r == nil {
+		return nil, ErrNoToken
+	}
+	tok := bearerToken(r.Header.Get("Authorization"))
+	if tok == "" && r.URL != nil {
+		tok = r.URL.Query().Get("token")
+	}
+	if tok == "" {
+		return nil, ErrNoToken
+	}
+	return a.Verify(tok)
+}
+
+// bearerToken extracts the credentials of a Bearer Authorization header, or "".
+func bearerToken(h string) string {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(rest)
+}
+
+// CheckAPIKey reports whether key is one of Options.APIKeys. It compares
+// SHA-256 digests in constant time against every configured key, so neither
+// the position of a match nor the keys' lengths leak through timing. An empty
+// key is always refused.
+func (a *Authenticator) CheckAPIKey(key string) bool {
+	if key == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(key))
+	match := 0
+	for i := range a.apiKeys {
+		match |= subtle.ConstantTimeCompare(sum[:], a.apiKeys[i][:])
+	}
+	return match == 1
+}
+
+// APIKeyFromRequest reports whether the request's X-Api-Key header carries a
+// configured API key.
+func (a *Authenticator) APIKeyFromRequest(r *http.Request) bool {
+	if r == nil {
+		return false
+	}
+	return a.CheckAPIKey(r.Header.Get("X-Api-Key"))
+}

@@ -1,0 +1,96 @@
+# Every block and attribute, each set to a value other than its default.
+
+server {
+  listen           = "127.0.0.1:9090"
+  data_dir         = "/var/lib/switchboard"
+  allowed_origins  = ["https://app.example.com", "http://localhost:3000"]
+  shutdown_timeout = "30s"
+  log_level        = "debug"
+  log_format       = "json"
+}
+
+auth {
+  jwt_secret = env("SB_CONFIG_TEST_FULL_SECRET", "a-very-long-production-secret-0123456789")
+  jwks_file  = "./keys/jwks.json"
+  issuer     = "https://id.example.com"
+  audience   = "switchboard"
+  leeway     = "1m"
+  token_ttl  = "12h"
+  api_keys   = ["publisher-key-1", "publisher-key-2"]
+}
+
+nats {
+  server_name   = "node-1"
+  listen        = "127.0.0.1:4222"
+  replicas      = 3
+  sync_interval = "1s"
+  sync_always   = true
+  max_pending   = 131072
+
+  cluster {
+    name   = "sb"
+    listen = "127.0.0.1:6222"
+    routes = ["nats://user:pass@10.0.0.2:6222", "nats://10.0.0.3:6222"]
+  }
+}
+
+history {
+  max_age          = "168h"
+  max_msgs         = 5000000
+  max_bytes        = "10GB"
+  duplicate_window = "5m"
+  stream           = "ROOMS"
+}
+
+hub {
+  shards = 128
+  presence = false
+  presence_max_members = 50
+}
+
+transport "ws" {
+  path              = "/ws"
+  max_frame_bytes   = "128KiB"
+  max_rooms         = 256
+  queue_bytes       = "2MiB"
+  ping_interval     = "20s"
+  idle_timeout      = "1m30s"
+  write_timeout     = "5s"
+  handshake_timeout = "3s"
+  rate_limit        = 12.5
+  rate_burst        = 25
+  max_errors        = 5
+}
+
+transport "sse" {
+  path          = "/sse"
+  max_rooms     = 64
+  queue_bytes   = 524288
+  keepalive     = "10s"
+  retry         = "500ms"
+  write_timeout = "7s"
+}
+
+publish {
+  max_body_bytes  = "4MiB"
+  max_batch       = 500
+  max_rooms       = 8
+  max_event_bytes = "256KiB"
+}
+
+plugin "tasks" {
+  path    = "./bin/switchboard-tasks"
+  timeout = "5s"
+  database = "postgres://sb:secret@db.example.com/sb"
+
+  config {
+    database = env("SB_CONFIG_TEST_FULL_DSN", "sqlite://./data/tasks.db")
+    nested {
+      anything = "goes"
+    }
+  }
+}
+
+plugin "comments" {
+  path = "./bin/switchboard-comments"
+}

@@ -1,0 +1,30 @@
+package coretest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// BuildBinaries builds Go main packages (import paths) into a new temporary
+// directory and returns it with a map from package to binary; call it from
+// TestMain and remove the directory after m.Run.
+func BuildBinaries(pkgs ...string) (string, map[string]string, error) {
+	dir, err := os.MkdirTemp("", "switchboard-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)
+	cmd := exec.Command("go", args...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("go build %s: %v\n%s", strings.Join(pkgs, " "), err, out)
+	}
+	bins := map[string]string{}
+	for _, p := range pkgs {
+		bins[p] = filepath.Join(dir, filepath.Base(p))
+	}
+	return dir, bins, nil
+}

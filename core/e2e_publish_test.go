@@ -1,0 +1,149 @@
+package core_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-rt/switchboard/core/coretest"
+)
+
+type pubResult struct {
+	ID        string
+	Seqs      map[string]uint64
+	Duplicate bool
+}
+
+func TestPublishIdempotent(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	c := n.DialWS(n.Token("u1", "w1"))
+	c.Join("workspace:w1")
+	c.Join("user:u1")
+	body := map[string]any{"rooms": []string{"workspace:w1", "user:u1"}, "type": "x.e", "data": map[string]int{"n": 1}, "id": "evt-1"}
+	var first, again pubResult
+	for i, into := range []*pubResult{&first, &again} {
+		st, b := n.Publish(body)
+		if st != http.StatusOK {
+			t.Fatalf("publish %d: %d %s", i, st, b)
+		}
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.ID != "evt-1" || first.Duplicate || !again.Duplicate || len(first.Seqs) != 2 ||
+		first.Seqs["workspace:w1"] != again.Seqs["workspace:w1"] || first.Seqs["user:u1"] != again.Seqs["user:u1"] {
+		t.Fatalf("first %+v, again %+v", first, again)
+	}
+	got := map[string]uint64{}
+	for len(got) < 2 {
+		f := c.NextEvent()
+		got[f.Room] = f.Seq
+		if f.CloudEvent(t)["id"] != "evt-1" {
+			t.Fatalf("event id %v", f.CloudEvent(t)["id"])
+		}
+	}
+	// The duplicate was not delivered: the next event is a new one.
+	next := n.PublishOK("x.next", 0, "user:u1")
+	if f := c.NextEvent(); f.Seq != next {
+		t.Fatalf("after duplicate: %+v, want seq %d", f, next)
+	}
+}
+
+func TestPublishBatch(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	c := n.DialWS(n.Token("u1", "w1"))
+	c.Join("workspace:w1")
+	batch := []map[string]any{
+		{"rooms": []string{"workspace:w1"}, "type": "x.a", "data": 1},
+		{"rooms": []string{"workspace:w1"}, "type": "x.b", "data": 2},
+		{"rooms": []string{"workspace:w1"}, "type": "x.c", "data": 3},
+	}
+	st, b := n.Publish(batch)
+	if st != http.StatusOK {
+		t.Fatalf("%d %s", st, b)
+	}
+	var res struct{ Results []pubResult }
+	if err := json.Unmarshal(b, &res); err != nil || len(res.Results) != 3 {
+		t.Fatalf("%s %v", b, err)
+	}
+	for i, typ := range []string{"x.a", "x.b", "x.c"} {
+		f := c.NextEvent()
+		if f.Seq != res.Results[i].Seqs["workspace:w1"] || f.CloudEvent(t)["type"] != typ {
+			t.Fatalf("event %d: %+v", i, f)
+		}
+	}
+}
+
+func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.Publish.MaxBatch = 2
+	n := coretest.Start(t, cfg)
+	before := n.PublishOK("x.mark", 0, "user:u1")
+	key := map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0]}
+	for _, tc := range []struct {
+		name   string
+		body   string
+		hdr    map[string]string
+		status int
+	}{
+		{"no key", `{"rooms":["user:u1"],"type":"x.e","data":1}`, nil, 401},
+		{"wrong key", `{"rooms":["user:u1"],"type":"x.e","data":1}`, map[string]string{"X-Api-Key": "nope"}, 401},
+		{"not json", `{`, key, 400},
+		{"empty", ``, key, 400},
+		{"no rooms", `{"type":"x.e","data":1}`, key, 400},
+		{"bad room", `{"rooms":["user"],"type":"x.e","data":1}`, key, 400},
+		{"no type", `{"rooms":["user:u1"],"data":1}`, key, 400},
+		{"bad type", `{"rooms":["user:u1"],"type":"a b","data":1}`, key, 400},
+		{"reserved type", `{"rooms":["user:u1"],"type":"presence.join","data":1}`, key, 400},
+		{"no data", `{"rooms":["user:u1"],"type":"x.e"}`, key, 400},
+		{"unknown field", `{"rooms":["user:u1"],"type":"x.e","data":1,"bogus":1}`, key, 400},
+		{"bad id", `{"rooms":["user:u1"],"type":"x.e","data":1,"id":"a b"}`, key, 400},
+		{"batch too big", `[{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["user:u1"],"type":"x.e","data":1}]`, key, 400},
+		{"one bad in batch", `[{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["nope"],"type":"x.e","data":1}]`, key, 400},
+		{"too large", `{"rooms":["user:u1"],"type":"x.e","data":"` + strings.Repeat("x", int(cfg.Publish.MaxEventBytes)) + `"}`, key, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, b := n.Do("POST", "/v1/publish", tc.body, tc.hdr)
+			if st != tc.status || !strings.Contains(string(b), `"error":{"code":`) {
+				t.Fatalf("got %d %s, want %d", st, b, tc.status)
+			}
+		})
+	}
+	// Nothing was stored by the rejected calls: the next seq follows directly.
+	if next := n.PublishOK("x.mark", 1, "user:u1"); next != before+1 {
+		t.Fatalf("seq %d after rejections, want %d", next, before+1)
+	}
+}
+
+func TestOperationsEndpoints(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	if st, b := n.Do("GET", "/healthz", nil, nil); st != 200 {
+		t.Fatalf("healthz %d %s", st, b)
+	}
+	st, b := n.Do("GET", "/readyz", nil, nil)
+	if st != 200 || !strings.Contains(string(b), `"nats":"ok"`) {
+		t.Fatalf("readyz %d %s", st, b)
+	}
+	c := n.DialWS(n.Token("u1"))
+	c.Join("user:u1")
+	n.PublishOK("x.e", 1, "user:u1")
+	c.NextEvent()
+	st, b = n.Do("GET", "/metrics", nil, nil)
+	if st != 200 {
+		t.Fatalf("metrics %d", st)
+	}
+	for _, want := range []string{
+		`switchboard_connections{transport="ws"} 1`,
+		`switchboard_rooms 1`,
+		`switchboard_events_published_total 1`,
+		`switchboard_events_delivered_total{transport="ws"}`,
+	} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if st, _ := n.Do("GET", "/v1/nothing", nil, nil); st != 404 {
+		t.Fatalf("unknown route %d", st)
+	}
+}

@@ -1,0 +1,351 @@
+package core_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/coretest"
+)
+
+func TestWSPublishReceive(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	c := n.DialWS(n.Token("u1", "w1"))
+	if c.Welcome.User != "u1" || c.Welcome.Conn == "" {
+		t.Fatalf("welcome %+v", c.Welcome)
+	}
+	c.Join("workspace:w1")
+	st, body := n.Do("POST", "/v1/publish", map[string]any{"rooms": []string{"workspace:w1"}, "type": "pm.task.created",
+		"data": map[string]any{"id": "t1"}}, map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0], "X-Correlation-Id": "c-42"})
+	if st != http.StatusOK {
+		t.Fatalf("publish %d %s", st, body)
+	}
+	f := c.NextEvent()
+	if f.Room != "workspace:w1" || f.Seq == 0 {
+		t.Fatalf("event %+v", f)
+	}
+	ev := f.CloudEvent(t)
+	for k, want := range map[string]any{"type": "pm.task.created", "specversion": "1.0", "correlationid": "c-42",
+		"source": "switchboard/api", "datacontenttype": "application/json"} {
+		if ev[k] != want {
+			t.Errorf("event %s = %v, want %v", k, ev[k], want)
+		}
+	}
+	if d, _ := ev["data"].(map[string]any); d["id"] != "t1" {
+		t.Errorf("data %v", ev["data"])
+	}
+	if _, err := time.Parse(time.RFC3339, fmt.Sprint(ev["time"])); err != nil || ev["id"] == "" {
+		t.Errorf("time %v id %v", ev["time"], ev["id"])
+	}
+}
+
+func TestWSRoomIsolation(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	a := n.DialWS(n.Token("u1", "w1", "w2"))
+	b := n.DialWS(n.Token("u2", "w1", "w2"))
+	a.Join("workspace:w1")
+	b.Join("workspace:w2")
+	n.PublishOK("x.one", 1, "workspace:w1")
+	n.PublishOK("x.two", 2, "workspace:w2")
+	if f := a.NextEvent(); f.Room != "workspace:w1" {
+		t.Fatalf("a got %+v", f)
+	}
+	if f := b.NextEvent(); f.Room != "workspace:w2" {
+		t.Fatalf("b got %+v", f)
+	}
+	// A ping round trip proves nothing else was queued before the pong.
+	for _, c := range []*coretest.WS{a, b} {
+		c.Send(`{"op":"ping","ref":"p"}`)
+		if f := c.Read(); f.Op != "pong" || string(f.Ref) != `"p"` {
+			t.Fatalf("after isolation, got %+v", f)
+		}
+	}
+}
+
+func TestWSManyClientsOneRoomEachOnce(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	const clients, events = 20, 10
+	cs := make([]*coretest.WS, clients)
+	for i := range cs {
+		cs[i] = n.DialWS(n.Token(fmt.Sprintf("u%d", i), "w1"))
+		cs[i].Join("workspace:w1")
+	}
+	var seqs []uint64
+	for i := 0; i < events; i++ {
+		seqs = append(seqs, n.PublishOK("x.e", i, "workspace:w1"))
+	}
+	for i, c := range cs {
+		for j := 0; j < events; j++ {
+			if f := c.NextEvent(); f.Seq != seqs[j] {
+				t.Fatalf("client %d event %d: seq %d, want %d", i, j, f.Seq, seqs[j])
+			}
+		}
+		c.Send(`{"op":"ping","ref":1}`)
+		for {
+			f := c.Read()
+			if f.Op == "pong" {
+				break
+			}
+			if f.Op == "event" && f.Seq != 0 {
+				t.Fatalf("client %d got a duplicate or extra event %+v", i, f)
+			}
+		}
+	}
+}
+
+func TestWSAuthRejections(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	secret := []byte(n.Cfg.Auth.JWTSecret)
+	expired, err := auth.Mint(secret, "u1", nil, time.Minute, time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongKey, _ := auth.Mint([]byte(strings.Repeat("k", 40)), "u1", nil, time.Hour, time.Now())
+	good := n.Token("u1")
+	parts := strings.Split(good, ".")
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","exp":9999999999}`)) + "." + parts[2]
+	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
+		base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"u1","exp":9999999999}`)) + "."
+	for name, tok := range map[string]string{"missing": "", "expired": expired, "wrong key": wrongKey,
+		"tampered": tampered, "alg none": none, "malformed": "not-a-jwt"} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := n.TryDialWS(tok, nil)
+			var se ws.StatusError
+			if err == nil || !asStatus(err, &se) || int(se) != http.StatusUnauthorized {
+				t.Fatalf("dial: %v, want 401", err)
+			}
+		})
+	}
+	// The node still serves after the rejections.
+	n.DialWS(good)
+}
+
+func asStatus(err error, se *ws.StatusError) bool {
+	s, ok := err.(ws.StatusError)
+	*se = s
+	return ok
+}
+
+func TestWSJoinRefusals(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.MaxRooms = 2
+	n := coretest.Start(t, cfg)
+	c := n.DialWS(n.Token("u1", "w1"))
+	for _, tc := range []struct{ frame, code string }{
+		{`{"op":"join","room":"user:u2","ref":"a"}`, "forbidden"},
+		{`{"op":"join","room":"workspace:w9","ref":"b"}`, "forbidden"},
+		{`{"op":"join","room":"project:p1","ref":"c"}`, "forbidden"},
+		{`{"op":"join","room":"task:t1","ref":"d"}`, "forbidden"},
+		{`{"op":"join","room":"nope","ref":"e"}`, "bad_request"},
+		{`{"op":"join","room":"user:bad id","ref":"f"}`, "bad_request"},
+		{`{"op":"join","ref":"g"}`, "bad_request"},
+		{`{"op":"leave","room":"user:u1","ref":"h"}`, "not_found"},
+		{`{"op":"dance","ref":"i"}`, "bad_request"},
+		{`not json`, "bad_request"},
+		{`{"op":"join","room":"user:u1","since":"x","ref":"j"}`, "bad_request"},
+	} {
+		c.Send(tc.frame)
+		f := c.Reply()
+		if f.Op != "error" || f.Code != tc.code || f.Message == "" {
+			t.Errorf("%s: got %+v, want error %s", tc.frame, f, tc.code)
+		}
+	}
+	c.Join("user:u1")
+	c.Join("workspace:w1")
+	c.Send(`{"op":"join","room":"user:u1","ref":"dup"}`)
+	if f := c.Reply(); f.Code == "" {
+		t.Errorf("second join of a room: %+v", f)
+	}
+	n.DialWS(n.Token("u3")) // a new connection is unaffected
+	c.Send(`{"op":"leave","room":"workspace:w1","ref":"l"}`)
+	if f := c.ReadOp("ok"); string(f.Ref) != `"l"` {
+		t.Fatalf("leave: %+v", f)
+	}
+}
+
+func TestWSTooManyRooms(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.MaxRooms = 1
+	n := coretest.Start(t, cfg)
+	c := n.DialWS(n.Token("u1", "w1"))
+	c.Join("user:u1")
+	c.Send(`{"op":"join","room":"workspace:w1","ref":1}`)
+	if f := c.Reply(); f.Code != "too_many_rooms" || string(f.Ref) != "1" {
+		t.Fatalf("got %+v", f)
+	}
+}
+
+func TestWSOversizeFrameCloses1009(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.MaxFrameBytes = 1024
+	n := coretest.Start(t, cfg)
+	c := n.DialWS(n.Token("u1"))
+	c.Send(`{"op":"ping","ref":"` + strings.Repeat("x", 2000) + `"}`)
+	code, reason := c.WaitClosed()
+	if code != 1009 {
+		t.Fatalf("close %d %q, want 1009", code, reason)
+	}
+	n.DialWS(n.Token("u1")).Join("user:u1") // server stays up
+}
+
+func TestWSAbusiveClientIsClosed(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.MaxErrors = 3
+	n := coretest.Start(t, cfg)
+	c := n.DialWS(n.Token("u1"))
+	for i := 0; i < 3; i++ {
+		c.Send(`garbage`)
+	}
+	code, reason := c.WaitClosed()
+	if code != 1008 || reason != "too_many_errors" {
+		t.Fatalf("close %d %q", code, reason)
+	}
+}
+
+func TestWSRateLimit(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.RateLimit = 1
+	cfg.WS.RateBurst = 2
+	cfg.WS.MaxErrors = 100
+	n := coretest.Start(t, cfg)
+	c := n.DialWS(n.Token("u1"))
+	limited := false
+	for i := 0; i < 5; i++ {
+		c.Send(`{"op":"ping"}`)
+	}
+	for i := 0; i < 5; i++ {
+		if f := c.Read(); f.Code == "rate_limited" {
+			limited = true
+		}
+	}
+	if !limited {
+		t.Fatal("5 frames at once with burst 2 were not rate limited")
+	}
+}
+
+func TestWSOriginCheck(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.Server.AllowedOrigins = []string{"https://app.example.com"}
+	n := coretest.Start(t, cfg)
+	_, _, err := n.TryDialWS(n.Token("u1"), http.Header{"Origin": {"https://evil.example.com"}})
+	var se ws.StatusError
+	if !asStatus(err, &se) || int(se) != http.StatusForbidden {
+		t.Fatalf("evil origin: %v", err)
+	}
+	if _, _, err := n.TryDialWS(n.Token("u1"), http.Header{"Origin": {"https://app.example.com"}}); err != nil {
+		t.Fatalf("allowed origin: %v", err)
+	}
+}
+
+func TestWSPresence(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	a := n.DialWS(n.Token("u1", "w1"))
+	a.Join("workspace:w1")
+	if f := a.ReadOp("event"); f.CloudEvent(t)["type"] != "presence.join" || f.Seq != 0 {
+		t.Fatalf("own presence %+v", f)
+	}
+	b := n.DialWS(n.Token("u2", "w1"))
+	b.Join("workspace:w1")
+	f := a.ReadOp("event")
+	ev := f.CloudEvent(t)
+	if ev["type"] != "presence.join" || ev["data"].(map[string]any)["userId"] != "u2" {
+		t.Fatalf("presence %v", ev)
+	}
+	// A second connection of u2 announces nothing; its last one leaving does.
+	b2 := n.DialWS(n.Token("u2", "w1"))
+	b2.Join("workspace:w1")
+	b.Conn.Close()
+	b2.Send(`{"op":"leave","room":"workspace:w1","ref":"x"}`)
+	b2.ReadOp("ok")
+	f = a.ReadOp("event")
+	ev = f.CloudEvent(t)
+	if ev["type"] != "presence.leave" || ev["data"].(map[string]any)["userId"] != "u2" {
+		t.Fatalf("got %v, want presence.leave of u2 (and no join for u2's second connection)", ev)
+	}
+}
+
+func TestWSShutdownCloses1001(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	c := n.DialWS(n.Token("u1"))
+	c.Join("user:u1")
+	go n.Stop()
+	code, reason := c.WaitClosed()
+	if code != 1001 {
+		t.Fatalf("close %d %q, want 1001", code, reason)
+	}
+}
+
+func TestWSIdleTimeout(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.PingInterval = 50 * time.Millisecond
+	cfg.WS.IdleTimeout = 200 * time.Millisecond
+	n := coretest.Start(t, cfg)
+	c := n.DialWS(n.Token("u1"))
+	// A client that answers pings stays.
+	start := time.Now()
+	for time.Since(start) < 400*time.Millisecond {
+		if _, err := c.Next(50 * time.Millisecond); err != nil && c.Closed != nil {
+			t.Fatalf("a client answering pings was closed: %+v", c.Closed)
+		}
+	}
+	// A silent one is closed: read raw frames without answering pings.
+	silent := n.DialWS(n.Token("u2"))
+	_ = silent.Conn.SetReadDeadline(time.Now().Add(coretest.Timeout))
+	for {
+		h, err := ws.ReadHeader(silent.Conn)
+		if err != nil {
+			t.Fatalf("silent client: %v before a close frame", err)
+		}
+		p := make([]byte, h.Length)
+		if _, err := silent.Conn.Read(p); err != nil && h.Length > 0 {
+			t.Fatal(err)
+		}
+		if h.OpCode == ws.OpClose {
+			if code, reason := ws.ParseCloseFrameData(p); code != 1001 || reason != "idle_timeout" {
+				t.Fatalf("close %d %q", code, reason)
+			}
+			return
+		}
+	}
+}
+
+// A burst of bad frames still ends with a clean close frame (not a reset
+// that would lose it and the error frames before it).
+func TestWSBadFrameBurstClosesCleanly(t *testing.T) {
+	cfg := coretest.Config(t)
+	cfg.WS.MaxErrors = 20
+	n := coretest.Start(t, cfg)
+	for round := 0; round < 3; round++ {
+		c := n.DialWS(n.Token("u1"))
+		for i := 0; i < 40; i++ {
+			c.Send(`x`)
+		}
+		errs := 0
+		for {
+			f, err := c.Next(coretest.Timeout)
+			if err != nil {
+				break
+			}
+			if f.Op == "error" {
+				errs++
+			}
+		}
+		if c.Closed == nil || c.Closed.Code != 1008 || c.Closed.Reason != "too_many_errors" || errs != 20 {
+			t.Fatalf("round %d: %d error frames, close %+v", round, errs, c.Closed)
+		}
+	}
+}
+
+func TestCatalogEndpoint(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	st, b := n.Do("GET", "/v1/catalog", nil, nil)
+	if st != 200 || !strings.HasPrefix(string(b), "asyncapi: 3.0.0") {
+		t.Fatalf("%d %s", st, b)
+	}
+}

@@ -1,0 +1,202 @@
+package hub
+
+import (
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+)
+
+// Sink is a transport's side of a client connection.
+type Sink interface {
+	// Flush writes frames, in order, to the peer. The hub never calls it
+	// concurrently with itself or with Disconnect.
+	Flush(frames [][]byte) error
+	// Interrupt makes an in-flight Flush return soon. Any goroutine may
+	// call it.
+	Interrupt()
+	// Disconnect ends the connection for reason (a WebSocket sends a close
+	// frame, an SSE stream ends). It is called once, never concurrently
+	// with Flush.
+	Disconnect(reason Reason)
+}
+
+// Client is one connection on this node.
+type Client struct {
+	id     string
+	user   *auth.Principal
+	format Format
+	hub    *Hub
+	sink   Sink
+	max    int64  // queue bound in bytes
+	write  func() // c.writeLoop, bound once so starting a writer allocates nothing
+
+	mu       sync.Mutex // leaf lock: guards the fields below
+	queue    [][]byte
+	spare    [][]byte
+	size     int64 // bytes queued or being written
+	writing  bool  // a goroutine owns the sink (writer or disconnector)
+	closed   bool  // no more frames are accepted
+	draining bool  // close once the queue is written
+	reason   Reason
+	done     chan struct{}
+
+	rmu   sync.Mutex // guards rooms
+	rooms map[string]*member
+
+	left atomic.Bool // left all rooms; set once
+}
+
+// NewClient registers a connection of principal p that writes frames of
+// format f to sink; queueBytes bounds its outbound queue.
+func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64) *Client {
+	c := &Client{
+		id:     "c" + strconv.FormatUint(h.nextID.Add(1), 36),
+		user:   p,
+		format: f,
+		hub:    h,
+		sink:   sink,
+		max:    queueBytes,
+		done:   make(chan struct{}),
+	}
+	c.write = c.writeLoop
+	h.clients.Store(c, struct{}{})
+	h.conns[f].Inc()
+	if h.closed.Load() {
+		c.Close(ReasonShutdown)
+	}
+	return c
+}
+
+// ID is the connection id shown in the welcome frame.
+func (c *Client) ID() string { return c.id }
+
+// Principal is the authenticated user.
+func (c *Client) Principal() *auth.Principal { return c.user }
+
+// Done is closed once the client has disconnected.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Send queues one frame for this client only (replies, errors, pings). It
+// reports false if the client is closed or was cut off for overflowing.
+func (c *Client) Send(frame []byte) bool { return c.enqueue(frame) }
+
+func (c *Client) enqueue(b []byte) bool {
+	c.mu.Lock()
+	if c.closed || c.draining {
+		c.mu.Unlock()
+		return false
+	}
+	if c.size+int64(len(b)) > c.max {
+		c.mu.Unlock()
+		c.cutOff(ReasonSlow)
+		return false
+	}
+	c.queue = append(c.queue, b)
+	c.size += int64(len(b))
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.write()
+	}
+	return true
+}
+
+// writeLoop owns the sink until the queue is empty.
+func (c *Client) writeLoop() {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			c.disconnect()
+			return
+		}
+		if len(c.queue) == 0 {
+			if c.draining {
+				c.closed = true
+				c.mu.Unlock()
+				c.disconnect()
+				return
+			}
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		bufs := c.queue
+		c.queue, c.spare = c.spare[:0], nil
+		c.mu.Unlock()
+
+		var n int64
+		for _, b := range bufs {
+			n += int64(len(b))
+		}
+		err := c.sink.Flush(bufs)
+		clear(bufs)
+
+		c.mu.Lock()
+		c.size -= n
+		c.spare = bufs[:0]
+		if err != nil && !c.closed {
+			c.closed = true
+			c.reason = ReasonWriteErr
+			c.queue = nil
+		}
+		c.mu.Unlock()
+	}
+}
+
+// Close disconnects the client for reason, dropping frames not yet written.
+// It is idempotent and safe from any goroutine.
+func (c *Client) Close(reason Reason) { c.stop(reason, false) }
+
+// Drain stops accepting frames, writes what is queued, then disconnects.
+func (c *Client) Drain(reason Reason) { c.stop(reason, true) }
+
+func (c *Client) cutOff(reason Reason) {
+	if c.stop(reason, false) {
+		c.hub.slow[c.format].Inc()
+	}
+}
+
+// stop reports whether this call was the one that closed the client.
+func (c *Client) stop(reason Reason, drain bool) bool {
+	c.mu.Lock()
+	if c.closed || (drain && c.draining) {
+		c.mu.Unlock()
+		return false
+	}
+	c.reason = reason
+	if drain {
+		c.draining = true
+	} else {
+		c.closed = true
+		c.queue = nil
+	}
+	owner := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if owner {
+		if drain {
+			go c.writeLoop()
+		} else {
+			go c.disconnect()
+		}
+	} else if !drain {
+		c.sink.Interrupt()
+	}
+	return true
+}
+
+// disconnect runs once, from the goroutine that owns the sink.
+func (c *Client) disconnect() {
+	c.mu.Lock()
+	reason := c.reason
+	c.mu.Unlock()
+	c.leaveAll()
+	c.sink.Disconnect(reason)
+	c.hub.clients.Delete(c)
+	c.hub.conns[c.format].Dec()
+	close(c.done)
+}

@@ -1,0 +1,34 @@
+// Package hub routes live events from rooms to the client connections of
+// this node.
+//
+// A node holds one live NATS subscription per room that has local members
+// (ref-counted; dropped when the last member leaves). The broker delivers
+// every room's events on one goroutine, in the order the node received
+// them, so a client in several rooms sees sequences only grow. Each event is
+// encoded once per wire format (see RegisterFormat) and the same bytes are
+// queued to every member. Each Client has a queue bounded in bytes and at
+// most one writer goroutine, started when frames are queued and gone when
+// the queue is empty, which hands every queued frame to its Sink in one
+// call (one writev). A client whose queue overflows is cut off with
+// ReasonSlow; it never delays the other members of a room.
+//
+// Transports (transports/ws, transports/sse) implement Sink and create
+// Clients with Hub.NewClient.
+//
+// # Joining with since
+//
+// Join adds the member in a recovering state, in which live events are
+// buffered on the member, then replays history from since, then delivers
+// the buffered live events whose sequence is past the last replayed one
+// and switches the member to live delivery. Because the live subscription
+// exists before the replay starts, no event falls between the two; because
+// sequences are compared, none is delivered twice.
+//
+// # Lock order
+//
+//	shard.mu → roomState.pmu → roomState.mu → member.mu → Client.mu
+//	Client.rmu (the client's room set) is taken before shard.mu and never
+//	while holding any of the others.
+//
+// Client.mu is a leaf: nothing else is locked while it is held.
+package hub

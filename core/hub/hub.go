@@ -1,0 +1,222 @@
+package hub
+
+import (
+	"context"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/metrics"
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// Broker is what the hub needs from the bus (implemented by *bus.Bus).
+type Broker interface {
+	SubscribeLive(r room.Room, cb func(*nats.Msg), lost func()) (interface{ Unsubscribe() error }, error)
+	PublishLive(r room.Room, typ string, data []byte) error
+	Position(ctx context.Context) (bus.Position, error)
+	Replay(ctx context.Context, rooms []room.Room, since uint64, fn func(bus.Live) error) (uint64, error)
+}
+
+var _ Broker = (*bus.Bus)(nil)
+
+// Options configure New.
+type Options struct {
+	Broker     Broker
+	Authorizer Authorizer       // nil: NewAuthorizer() with the built-in kinds
+	Metrics    *metrics.Metrics // nil: a private set
+	Logger     *slog.Logger     // nil: slog.Default()
+	Shards     int              // power of two; 0 means 64
+	// Presence turns presence.join/leave on; PresenceMaxMembers (0 = no
+	// limit) skips them in rooms with more members on this node.
+	Presence           bool
+	PresenceMaxMembers int
+}
+
+// Hub holds the rooms that have members on this node.
+type Hub struct {
+	broker  Broker
+	authz   Authorizer
+	metrics *metrics.Metrics
+	log     *slog.Logger
+	shards  []shard
+	mask    uint32
+
+	presenceOn  bool
+	presenceMax int
+
+	formats   []format
+	delivered [MaxFormats]prometheus.Counter
+	slow      [MaxFormats]prometheus.Counter
+	conns     [MaxFormats]prometheus.Gauge
+
+	clients sync.Map // *Client → struct{}; every open client, for Shutdown and Evict
+	nextID  atomic.Uint64
+	arrived uint64 // live events dispatched; only the dispatcher touches it
+	closed  atomic.Bool
+}
+
+type shard struct {
+	mu    sync.Mutex
+	rooms map[string]*roomState
+}
+
+// New makes a hub.
+func New(o Options) *Hub {
+	if o.Authorizer == nil {
+		o.Authorizer = NewAuthorizer()
+	}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	n := o.Shards
+	if n <= 0 || n&(n-1) != 0 {
+		n = 64
+	}
+	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
+		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
+		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers}
+	for i := range h.shards {
+		h.shards[i].rooms = make(map[string]*roomState)
+	}
+	return h
+}
+
+// RegisterFormat adds a wire format and returns its id. Call it before
+// serving; it panics on a duplicate name or past MaxFormats.
+func (h *Hub) RegisterFormat(name string, enc Encoder) Format {
+	for _, f := range h.formats {
+		if f.name == name {
+			panic("hub: duplicate format " + name)
+		}
+	}
+	if len(h.formats) == MaxFormats {
+		panic("hub: too many formats")
+	}
+	f := Format(len(h.formats))
+	h.formats = append(h.formats, format{name: name, enc: enc})
+	h.delivered[f] = h.metrics.Delivered.WithLabelValues(name)
+	h.slow[f] = h.metrics.SlowConsumers.WithLabelValues(name)
+	h.conns[f] = h.metrics.Connections.WithLabelValues(name)
+	return f
+}
+
+// Metrics returns the hub's collectors.
+func (h *Hub) Metrics() *metrics.Metrics { return h.metrics }
+
+// Authorize asks the authorizer whether p may join r.
+func (h *Hub) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
+	return h.authz.Authorize(ctx, p, r)
+}
+
+func (h *Hub) shard(name string) *shard {
+	f := fnv.New32a()
+	_, _ = f.Write([]byte(name))
+	return &h.shards[f.Sum32()&h.mask]
+}
+
+// acquire returns the state of room r with a reference taken, subscribing
+// to the room's live subject if this node had no member in it.
+func (h *Hub) acquire(r room.Room) (*roomState, error) {
+	name := r.String()
+	sh := h.shard(name)
+	sh.mu.Lock()
+	rs := sh.rooms[name]
+	if rs != nil {
+		rs.refs++
+		sh.mu.Unlock()
+		<-rs.ready
+		if rs.err != nil {
+			h.release(rs)
+			return nil, rs.err
+		}
+		return rs, nil
+	}
+	rs = &roomState{name: name, room: r, refs: 1, ready: make(chan struct{}), users: make(map[string]int)}
+	sh.rooms[name] = rs
+	sh.mu.Unlock()
+	h.metrics.Rooms.Inc()
+	rs.sub, rs.err = h.broker.SubscribeLive(r, func(m *nats.Msg) { h.dispatch(rs, m) }, func() { h.lost(rs) })
+	close(rs.ready)
+	if rs.err != nil {
+		h.release(rs)
+		return nil, rs.err
+	}
+	return rs, nil
+}
+
+// release drops a reference; the last one unsubscribes.
+func (h *Hub) release(rs *roomState) {
+	sh := h.shard(rs.name)
+	sh.mu.Lock()
+	rs.refs--
+	last := rs.refs == 0
+	if last && sh.rooms[rs.name] == rs {
+		delete(sh.rooms, rs.name)
+	}
+	sh.mu.Unlock()
+	if !last {
+		return
+	}
+	h.metrics.Rooms.Dec()
+	if rs.sub != nil {
+		if err := rs.sub.Unsubscribe(); err != nil {
+			h.log.Debug("unsubscribe", "room", rs.name, "err", err)
+		}
+	}
+}
+
+// dispatch delivers one live message to the room's members. Every room's
+// messages are dispatched by one goroutine (the broker's), one at a time,
+// in the order the node received them.
+func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
+	l := bus.ParseLive(m)
+	h.arrived++
+	ev := &Event{Room: rs.name, Seq: l.Seq, Type: l.Type, Data: l.Data, order: h.arrived}
+	rs.mu.RLock()
+	for f := range h.formats {
+		if rs.formats[f] > 0 {
+			ev.frames[f] = h.formats[f].enc.Encode(ev)
+			h.delivered[f].Add(float64(rs.formats[f]))
+		}
+	}
+	for _, mb := range rs.members {
+		mb.deliver(ev)
+	}
+	rs.mu.RUnlock()
+}
+
+// lost cuts off every member of a room whose live messages NATS dropped:
+// they reconnect and resume with since, so nothing is missed silently.
+func (h *Hub) lost(rs *roomState) {
+	rs.mu.RLock()
+	members := make([]*Client, 0, len(rs.members))
+	for _, mb := range rs.members {
+		members = append(members, mb.c)
+	}
+	rs.mu.RUnlock()
+	for _, c := range members {
+		c.cutOff(ReasonSlow)
+	}
+}
+
+// Rooms is the number of rooms with members on this node.
+func (h *Hub) Rooms() int {
+	n := 0
+	for i := range h.shards {
+		sh := &h.shards[i]
+		sh.mu.Lock()
+		n += len(sh.rooms)
+		sh.mu.Unlock()
+	}
+	return n
+}

@@ -1,0 +1,288 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// memBroker is an in-memory Broker: live messages go straight to the
+// room's callback; there is no history.
+type memBroker struct {
+	mu   sync.Mutex
+	subs map[string]func(*nats.Msg)
+	seq  uint64
+}
+
+func newMemBroker() *memBroker { return &memBroker{subs: map[string]func(*nats.Msg){}} }
+
+type memSub struct {
+	b    *memBroker
+	subj string
+}
+
+func (s memSub) Unsubscribe() error {
+	s.b.mu.Lock()
+	delete(s.b.subs, s.subj)
+	s.b.mu.Unlock()
+	return nil
+}
+
+func (b *memBroker) SubscribeLive(r room.Room, cb func(*nats.Msg), _ func()) (interface{ Unsubscribe() error }, error) {
+	b.mu.Lock()
+	b.subs[r.LiveSubject()] = cb
+	b.mu.Unlock()
+	return memSub{b, r.LiveSubject()}, nil
+}
+
+func (b *memBroker) PublishLive(r room.Room, typ string, data []byte) error {
+	b.deliver(r, typ, data, 0)
+	return nil
+}
+
+// store "stores" an event: it gets the next seq and goes live.
+func (b *memBroker) store(r room.Room, typ string, data []byte) uint64 {
+	b.mu.Lock()
+	b.seq++
+	seq := b.seq
+	b.mu.Unlock()
+	b.deliver(r, typ, data, seq)
+	return seq
+}
+
+func (b *memBroker) deliver(r room.Room, typ string, data []byte, seq uint64) {
+	b.mu.Lock()
+	cb := b.subs[r.LiveSubject()]
+	b.mu.Unlock()
+	if cb == nil {
+		return
+	}
+	m := nats.NewMsg(r.LiveSubject())
+	m.Header.Set(bus.HeaderType, typ)
+	if seq > 0 {
+		m.Header.Set("Nats-Sequence", strconv.FormatUint(seq, 10))
+	}
+	m.Data = data
+	cb(m)
+}
+
+func (b *memBroker) Position(context.Context) (bus.Position, error) {
+	return bus.Position{First: 1, Last: b.seq}, nil
+}
+
+func (b *memBroker) Replay(_ context.Context, _ []room.Room, since uint64, _ func(bus.Live) error) (uint64, error) {
+	return since, nil
+}
+
+// sink records what the hub writes.
+type sink struct {
+	mu      sync.Mutex
+	flushes [][][]byte
+	frames  atomic.Int64
+	gate    chan struct{} // when set, Flush waits for it
+	reason  chan Reason
+}
+
+func newSink() *sink { return &sink{reason: make(chan Reason, 1)} }
+
+func (s *sink) Flush(frames [][]byte) error {
+	if s.gate != nil {
+		<-s.gate
+	}
+	cp := make([][]byte, len(frames))
+	copy(cp, frames)
+	s.mu.Lock()
+	s.flushes = append(s.flushes, cp)
+	s.mu.Unlock()
+	s.frames.Add(int64(len(frames)))
+	return nil
+}
+func (s *sink) Interrupt()          {}
+func (s *sink) Disconnect(r Reason) { s.reason <- r }
+
+var testFormat = EncoderFunc(func(ev *Event) []byte {
+	return []byte(fmt.Sprintf("%s|%d|%s", ev.Room, ev.Seq, ev.Data))
+})
+
+func newTestHub(t testing.TB) (*Hub, *memBroker, Format) {
+	b := newMemBroker()
+	h := New(Options{Broker: b, Presence: true})
+	f := h.RegisterFormat("test", testFormat)
+	return h, b, f
+}
+
+func mustRoom(t testing.TB, s string) room.Room {
+	r, err := room.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Frames queued while a write is in flight go out together in one Flush.
+func TestQueuedFramesAreCoalesced(t *testing.T) {
+	h, b, f := newTestHub(t)
+	s := newSink()
+	s.gate = make(chan struct{})
+	c := h.NewClient(&auth.Principal{User: "u1"}, f, s, 1<<20)
+	r := mustRoom(t, "user:u1")
+	if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 10; i++ {
+		b.store(r, "x", []byte(strconv.Itoa(i)))
+	}
+	close(s.gate) // the first Flush holds one frame, the rest were queued behind it
+	waitFor(t, func() bool { return s.frames.Load() >= 11 })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.flushes) > 3 {
+		t.Fatalf("%d flushes for 11 frames; want the queued ones coalesced", len(s.flushes))
+	}
+}
+
+// A client whose queue overflows is cut off with ReasonSlow; the room's
+// other member gets everything, and the slow one's frames stop.
+func TestOverflowCutsOffOnlyTheSlowClient(t *testing.T) {
+	h, b, f := newTestHub(t)
+	slow, fast := newSink(), newSink()
+	slow.gate = make(chan struct{}) // never writes
+	r := mustRoom(t, "workspace:w1")
+	p := &auth.Principal{User: "u1", Workspaces: []string{"w1"}}
+	cs := h.NewClient(p, f, slow, 64)
+	cf := h.NewClient(p, f, fast, 1<<20)
+	for _, c := range []*Client{cs, cf} {
+		if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 100; i++ {
+		b.store(r, "x", []byte("0123456789"))
+	}
+	close(slow.gate)
+	select {
+	case reason := <-slow.reason:
+		if reason != ReasonSlow {
+			t.Fatalf("reason %+v", reason)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("slow client not disconnected")
+	}
+	waitFor(t, func() bool { return fast.frames.Load() >= 100 })
+	<-cs.Done()
+	if cs.RoomCount() != 0 {
+		t.Fatal("cut-off client still in its room")
+	}
+}
+
+func TestPresenceCountsConnectionsPerUser(t *testing.T) {
+	h, _, f := newTestHub(t)
+	r := mustRoom(t, "workspace:w1")
+	watch := newSink()
+	w := h.NewClient(&auth.Principal{User: "watcher"}, f, watch, 1<<20)
+	if err := w.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	p := &auth.Principal{User: "u2"}
+	c1 := h.NewClient(p, f, newSink(), 1<<20)
+	c2 := h.NewClient(p, f, newSink(), 1<<20)
+	for _, c := range []*Client{c1, c2} {
+		if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c1.Close(ReasonNormal)
+	<-c1.Done()
+	if err := c2.Leave(r); err != nil {
+		t.Fatal(err)
+	}
+	// watcher: its own join, u2's join (once), u2's leave (once).
+	waitFor(t, func() bool { return watch.frames.Load() >= 3 })
+	var got []string
+	watch.mu.Lock()
+	for _, fl := range watch.flushes {
+		for _, fr := range fl {
+			got = append(got, string(fr))
+		}
+	}
+	watch.mu.Unlock()
+	if len(got) != 3 {
+		t.Fatalf("presence frames %q", got)
+	}
+}
+
+func TestRoomSubscriptionIsRefCounted(t *testing.T) {
+	h, b, f := newTestHub(t)
+	r := mustRoom(t, "user:u1")
+	p := &auth.Principal{User: "u1"}
+	c1 := h.NewClient(p, f, newSink(), 1<<20)
+	c2 := h.NewClient(p, f, newSink(), 1<<20)
+	for _, c := range []*Client{c1, c2} {
+		if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subs := func() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.subs) }
+	if subs() != 1 || h.Rooms() != 1 {
+		t.Fatalf("subs %d rooms %d", subs(), h.Rooms())
+	}
+	_ = c1.Leave(r)
+	if subs() != 1 {
+		t.Fatal("unsubscribed while a member remains")
+	}
+	_ = c2.Leave(r)
+	if subs() != 0 || h.Rooms() != 0 {
+		t.Fatalf("after last leave: subs %d rooms %d", subs(), h.Rooms())
+	}
+}
+
+func TestPresenceSkippedInLargeRooms(t *testing.T) {
+	b := newMemBroker()
+	h := New(Options{Broker: b, Presence: true, PresenceMaxMembers: 1})
+	f := h.RegisterFormat("test", testFormat)
+	r := mustRoom(t, "workspace:w1")
+	first := newSink()
+	c1 := h.NewClient(&auth.Principal{User: "u1"}, f, first, 1<<20)
+	c2 := h.NewClient(&auth.Principal{User: "u2"}, f, newSink(), 1<<20)
+	for _, c := range []*Client{c1, c2} {
+		if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// u1's own join (room of 1) is announced; u2's (room of 2) is not.
+	b.store(r, "x", []byte("marker"))
+	waitFor(t, func() bool { return first.frames.Load() >= 2 })
+	first.mu.Lock()
+	defer first.mu.Unlock()
+	var got []string
+	for _, fl := range first.flushes {
+		for _, fr := range fl {
+			got = append(got, string(fr))
+		}
+	}
+	if len(got) != 2 || !strings.HasSuffix(got[1], "marker") {
+		t.Fatalf("frames %q: want u1's presence.join then the marker", got)
+	}
+}

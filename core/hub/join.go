@@ -1,0 +1,196 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// JoinOptions tune a Join.
+type JoinOptions struct {
+	// Since, when set, replays every stored event of the rooms with a
+	// sequence greater than *Since before live delivery starts.
+	Since *uint64
+	// MaxRooms bounds how many rooms the client may be in; 0 is no bound.
+	MaxRooms int
+	// Ack runs once the client is a member of every room, before any event
+	// of the join is queued: transports queue their "ok" reply there.
+	Ack func(JoinAck)
+}
+
+// JoinAck tells a joining client where it stands.
+type JoinAck struct {
+	// Recovered is false when Since was set and history no longer reaches
+	// back that far (or comes from another history).
+	Recovered bool
+	// Seq, for a join without Since, is the history position just before
+	// the join: a client that sees no event and reconnects resumes with
+	// since=Seq and misses nothing.
+	Seq uint64
+}
+
+// Join makes the client a member of rooms. The caller has authorized each
+// room. Either every room is joined or, on error, none is; an error after
+// Ack (a failed replay) closes the client instead, so that it reconnects
+// and resumes.
+func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) error {
+	mbs, err := c.addMembers(rooms, o.MaxRooms)
+	if err != nil {
+		return err
+	}
+	// The members buffer live events from here on, so the position read
+	// now is a point from which nothing is missed: events up to it are
+	// history, events after it arrive live or are replayed.
+	pos, err := c.hub.broker.Position(ctx)
+	if err != nil {
+		c.abortJoin(mbs)
+		return fmt.Errorf("hub: join: %w", err)
+	}
+	ack := JoinAck{Recovered: true, Seq: pos.Last}
+	last := pos.Last
+	if o.Since != nil {
+		last = *o.Since
+		ack.Seq = 0
+		ack.Recovered = pos.Covers(last)
+		result := "recovered"
+		if !ack.Recovered {
+			result = "not_recovered"
+		}
+		c.hub.metrics.Resumes.WithLabelValues(result).Inc()
+		if last > pos.Last {
+			last = pos.Last // a since from another history: start from this one's end
+		}
+	}
+	if o.Ack != nil {
+		o.Ack(ack)
+	}
+	if o.Since != nil {
+		enc := c.hub.formats[c.format].enc
+		last, err = c.hub.broker.Replay(ctx, rooms, last, func(l bus.Live) error {
+			ev := Event{Seq: l.Seq, Type: l.Type, Data: l.Data}
+			if r, err := roomOfReplay(rooms, l); err == nil {
+				ev.Room = r
+			}
+			if !c.enqueue(enc.Encode(&ev)) {
+				return ErrClosed
+			}
+			return nil
+		})
+		if err != nil {
+			c.hub.log.Error("replay failed; closing the connection so that it resumes", "user", c.user.User, "err", err)
+			c.Close(ReasonInternal)
+			return fmt.Errorf("hub: join: replay: %w", err)
+		}
+	}
+	finish(mbs, last)
+	return nil
+}
+
+// roomOfReplay names the room of a replayed event.
+func roomOfReplay(rooms []room.Room, l bus.Live) (string, error) {
+	if len(rooms) == 1 {
+		return rooms[0].String(), nil
+	}
+	r, err := room.FromSubject(l.Subject)
+	if err != nil {
+		return "", err
+	}
+	return r.String(), nil
+}
+
+func (c *Client) addMembers(rooms []room.Room, maxRooms int) ([]*member, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	if c.isClosed() {
+		return nil, ErrClosed
+	}
+	if maxRooms > 0 && len(c.rooms)+len(rooms) > maxRooms {
+		return nil, Errorf(CodeTooManyRooms, "at most %d rooms per connection", maxRooms)
+	}
+	seen := make(map[string]bool, len(rooms))
+	for _, r := range rooms {
+		name := r.String()
+		if c.rooms[name] != nil || seen[name] {
+			return nil, Errorf(CodeBadRequest, "already in room %s", name)
+		}
+		seen[name] = true
+	}
+	if c.rooms == nil {
+		c.rooms = make(map[string]*member, len(rooms))
+	}
+	mbs := make([]*member, 0, len(rooms))
+	for _, r := range rooms {
+		rs, err := c.hub.acquire(r)
+		if err != nil {
+			for _, mb := range mbs {
+				c.removeMemberLocked(mb, false)
+			}
+			return nil, fmt.Errorf("hub: join %s: %w", r, err)
+		}
+		mb := &member{c: c, rs: rs}
+		mb.recovering.Store(true)
+		rs.add(mb, func() { c.hub.presence(rs.room, presenceJoin, c.user.User) })
+		c.rooms[rs.name] = mb
+		mbs = append(mbs, mb)
+	}
+	return mbs, nil
+}
+
+func (c *Client) abortJoin(mbs []*member) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	for _, mb := range mbs {
+		if c.rooms[mb.rs.name] == mb {
+			c.removeMemberLocked(mb, true)
+		}
+	}
+}
+
+// removeMemberLocked takes mb out of its room; c.rmu is held.
+func (c *Client) removeMemberLocked(mb *member, presence bool) {
+	delete(c.rooms, mb.rs.name)
+	var announce func()
+	if presence {
+		announce = func() { c.hub.presence(mb.rs.room, presenceLeave, c.user.User) }
+	}
+	mb.rs.remove(mb, announce)
+	c.hub.release(mb.rs)
+}
+
+// Leave takes the client out of room r.
+func (c *Client) Leave(r room.Room) error {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	mb := c.rooms[r.String()]
+	if mb == nil {
+		return ErrNotJoined
+	}
+	c.removeMemberLocked(mb, true)
+	return nil
+}
+
+// RoomCount is the number of rooms the client is in.
+func (c *Client) RoomCount() int {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	return len(c.rooms)
+}
+
+func (c *Client) leaveAll() {
+	if !c.left.CompareAndSwap(false, true) {
+		return
+	}
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	for _, mb := range c.rooms {
+		c.removeMemberLocked(mb, true)
+	}
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed || c.draining
+}

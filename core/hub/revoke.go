@@ -1,0 +1,116 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/switchboard-rt/switchboard/core/event"
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// TypeAccessRevoked is the live-only event a connection receives for each
+// room it was made to leave.
+const TypeAccessRevoked = "access.revoked"
+
+// Revocation says whose connections leave which rooms.
+type Revocation struct {
+	User         string      // "" = every user
+	Rooms        []room.Room // rooms to leave
+	RecheckKinds []string    // rooms of these kinds are authorized again and left if refused
+	Reason       string
+}
+
+// Revoke makes the matching connections of this node leave rooms at once.
+// Each gets an access.revoked event (live only, no seq) for each room.
+func (h *Hub) Revoke(ctx context.Context, rv Revocation) {
+	var cs []*Client
+	h.clients.Range(func(k, _ any) bool {
+		c := k.(*Client)
+		if rv.User == "" || c.user.User == rv.User {
+			cs = append(cs, c)
+		}
+		return true
+	})
+	for _, c := range cs {
+		c.revoke(ctx, rv)
+	}
+}
+
+// revoke makes c leave the listed rooms at once, then asks the authorizer
+// again about its rooms of the recheck kinds (which may call a plugin) on
+// another goroutine.
+func (c *Client) revoke(ctx context.Context, rv Revocation) {
+	c.rmu.Lock()
+	var listed, recheck []room.Room
+	for _, mb := range c.rooms {
+		switch r := mb.rs.room; {
+		case slices.Contains(rv.Rooms, r):
+			listed = append(listed, r)
+		case slices.Contains(rv.RecheckKinds, r.Kind):
+			recheck = append(recheck, r)
+		}
+	}
+	c.rmu.Unlock()
+	for _, r := range listed {
+		c.leaveRevoked(r, rv.Reason)
+	}
+	if len(recheck) == 0 {
+		return
+	}
+	go func() {
+		for _, r := range recheck {
+			if c.hub.Authorize(ctx, c.user, r) != nil {
+				c.leaveRevoked(r, rv.Reason)
+			}
+		}
+	}()
+}
+
+// leaveRevoked takes c out of r and tells it why.
+func (c *Client) leaveRevoked(r room.Room, reason string) {
+	c.rmu.Lock()
+	mb := c.rooms[r.String()]
+	if mb != nil {
+		c.removeMemberLocked(mb, true)
+	}
+	c.rmu.Unlock()
+	if mb != nil {
+		c.enqueue(c.hub.formats[c.format].enc.Encode(revokedEvent(r, reason)))
+	}
+}
+
+// RevocationMsg is a Revocation as it travels between nodes (JSON on the
+// control subject), so that every node's connections leave, in order
+// after the events stored before it.
+type RevocationMsg struct {
+	User         string   `json:"user,omitempty"`
+	Rooms        []string `json:"rooms"`
+	RecheckKinds []string `json:"recheckKinds,omitempty"`
+	Reason       string   `json:"reason,omitempty"`
+}
+
+// Revocation parses the rooms.
+func (m RevocationMsg) Revocation() (Revocation, error) {
+	rv := Revocation{User: m.User, RecheckKinds: m.RecheckKinds, Reason: m.Reason}
+	for _, name := range m.Rooms {
+		r, err := room.Parse(name)
+		if err != nil {
+			return rv, err
+		}
+		rv.Rooms = append(rv.Rooms, r)
+	}
+	return rv, nil
+}
+
+func revokedEvent(r room.Room, reason string) *Event {
+	data, _ := json.Marshal(map[string]any{
+		"specversion": "1.0", "id": ulid.Make().String(), "source": "switchboard", "type": TypeAccessRevoked,
+		"time": time.Now().UTC().Format(event.TimeFormat), "subject": r.String(), "datacontenttype": "application/json",
+		"data": map[string]string{"room": r.String(), "reason": reason},
+	})
+	return &Event{Room: r.String(), Type: TypeAccessRevoked, Data: data}
+}

@@ -1,0 +1,147 @@
+package hub
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// roomState is a room with members on this node.
+type roomState struct {
+	name string
+	room room.Room
+
+	// refs, guarded by the shard lock, counts members and joins in flight.
+	refs  int
+	ready chan struct{} // closed once sub/err are set
+	sub   interface{ Unsubscribe() error }
+	err   error
+
+	pmu     sync.Mutex // serializes presence: see add
+	mu      sync.RWMutex
+	members []*member       // iterated on every event
+	formats [MaxFormats]int // members per wire format
+	users   map[string]int  // connections per user, for presence
+}
+
+// add inserts mb; if mb's user had no other connection in the room, it
+// calls announce. pmu makes the count and the announcement one step, so
+// that a join and a leave of the same user cannot be announced out of
+// order.
+func (rs *roomState) add(mb *member, announce func()) {
+	rs.pmu.Lock()
+	defer rs.pmu.Unlock()
+	rs.mu.Lock()
+	mb.idx = len(rs.members)
+	rs.members = append(rs.members, mb)
+	rs.formats[mb.c.format]++
+	rs.users[mb.c.user.User]++
+	firstOfUser := rs.users[mb.c.user.User] == 1 && mb.c.hub.announces(len(rs.members))
+	rs.mu.Unlock()
+	if firstOfUser && announce != nil {
+		announce()
+	}
+}
+
+// remove deletes mb; if it was its user's last connection in the room, it
+// calls announce (see add).
+func (rs *roomState) remove(mb *member, announce func()) {
+	rs.pmu.Lock()
+	defer rs.pmu.Unlock()
+	rs.mu.Lock()
+	last := len(rs.members) - 1
+	moved := rs.members[last]
+	rs.members[mb.idx] = moved
+	moved.idx = mb.idx
+	rs.members[last] = nil
+	rs.members = rs.members[:last]
+	rs.formats[mb.c.format]--
+	u := mb.c.user.User
+	rs.users[u]--
+	lastOfUser := rs.users[u] == 0
+	if lastOfUser {
+		delete(rs.users, u)
+	}
+	lastOfUser = lastOfUser && mb.c.hub.announces(len(rs.members)+1)
+	rs.mu.Unlock()
+	if lastOfUser && announce != nil {
+		announce()
+	}
+}
+
+// member is one client's place in one room.
+type member struct {
+	c   *Client
+	rs  *roomState
+	idx int // position in rs.members, guarded by rs.mu
+
+	// While recovering, live events are kept in buf (guarded by mu)
+	// instead of being queued, so that a replay can go first.
+	recovering atomic.Bool
+	mu         sync.Mutex
+	buf        []*Event
+	bufBytes   int64
+	// floor is the last sequence the join's replay (or position) covered:
+	// a live copy of an event at or below it, still on its way when
+	// recovery ended, has been delivered already. Written before
+	// recovering is cleared, read after.
+	floor uint64
+}
+
+// deliver queues ev to the member's client, or buffers it while the member
+// is recovering.
+func (mb *member) deliver(ev *Event) {
+	if mb.recovering.Load() {
+		mb.mu.Lock()
+		if mb.recovering.Load() {
+			mb.buf = append(mb.buf, ev)
+			mb.bufBytes += int64(len(ev.frames[mb.c.format]))
+			over := mb.bufBytes > mb.c.max
+			mb.mu.Unlock()
+			if over {
+				mb.c.cutOff(ReasonSlow)
+			}
+			return
+		}
+		mb.mu.Unlock()
+	}
+	if ev.Seq != 0 && ev.Seq <= mb.floor {
+		return
+	}
+	mb.c.enqueue(ev.frames[mb.c.format])
+}
+
+// finish ends the recovery of a client's new members together: the events
+// they buffered past last (and live-only ones) are queued in the order they
+// arrived, then the members receive live events directly. Holding every
+// member's lock meanwhile keeps the dispatcher from slipping a newer event
+// of one room ahead of an older buffered event of another.
+func finish(mbs []*member, last uint64) {
+	for _, mb := range mbs {
+		mb.mu.Lock()
+	}
+	var evs []*Event
+	for _, mb := range mbs {
+		evs = append(evs, mb.buf...)
+	}
+	if len(mbs) > 1 {
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].order < evs[j].order })
+	}
+	if len(mbs) > 0 {
+		c := mbs[0].c
+		for _, ev := range evs {
+			if ev.Seq == 0 || ev.Seq > last {
+				c.enqueue(ev.frames[c.format])
+			}
+		}
+	}
+	for _, mb := range mbs {
+		mb.buf = nil
+		mb.bufBytes = 0
+		mb.floor = last
+		mb.recovering.Store(false)
+		mb.mu.Unlock()
+	}
+}

@@ -1,0 +1,38 @@
+package hub
+
+import (
+	"context"
+)
+
+// Shutdown disconnects every client with reason, writing what is queued
+// first, and waits until all are gone or ctx ends. New clients are refused
+// from the first call on. It is idempotent.
+func (h *Hub) Shutdown(ctx context.Context, reason Reason) error {
+	h.closed.Store(true)
+	var all []*Client
+	h.clients.Range(func(k, _ any) bool {
+		all = append(all, k.(*Client))
+		return true
+	})
+	for _, c := range all {
+		c.Drain(reason)
+	}
+	for _, c := range all {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			for _, c := range all {
+				c.Close(reason)
+			}
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Clients returns the number of open clients.
+func (h *Hub) Clients() int {
+	n := 0
+	h.clients.Range(func(_, _ any) bool { n++; return true })
+	return n
+}

@@ -1,0 +1,270 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// Header names carried by every stored event.
+const (
+	HeaderType     = "Sb-Type"       // the CloudEvent type, so nodes need not parse the body
+	headerSequence = "Nats-Sequence" // set by JetStream on republished messages
+	headerMsgID    = jetstream.MsgIDHeader
+)
+
+// ErrClosed is returned after Close.
+var ErrClosed = errors.New("bus: closed")
+
+// Options configure Open.
+type Options struct {
+	NATS    config.NATS
+	History config.History
+	DataDir string
+	Logger  *slog.Logger
+}
+
+// Bus is a node's connection to NATS and JetStream.
+type Bus struct {
+	ns     *server.Server // nil when connected to an external cluster
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	name   string
+	opts   Options
+	log    *slog.Logger
+	live   *live
+	closed atomic.Bool
+}
+
+// Open starts the embedded server (unless NATS.URL is set), connects, and
+// creates or updates the history stream.
+func Open(ctx context.Context, o Options) (*Bus, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	b := &Bus{opts: o, name: o.History.Stream, log: o.Logger.With("component", "bus"), live: newLive(o.NATS.MaxPending)}
+	var copts []nats.Option
+	copts = append(copts, nats.Name("switchboard"), nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				b.log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(*nats.Conn) { b.log.Info("nats reconnected") }),
+		nats.ErrorHandler(func(_ *nats.Conn, s *nats.Subscription, err error) {
+			if b.asyncError(s, err) {
+				b.log.Warn("live messages dropped: the room's members will resume", "subject", s.Subject)
+				return
+			}
+			subj := ""
+			if s != nil {
+				subj = s.Subject
+			}
+			b.log.Error("nats async error", "subject", subj, "err", err)
+		}))
+	url := o.NATS.URL
+	if url == "" {
+		ns, err := startServer(o)
+		if err != nil {
+			return nil, err
+		}
+		b.ns = ns
+		copts = append(copts, nats.InProcessServer(ns))
+	}
+	nc, err := nats.Connect(url, copts...)
+	if err != nil {
+		b.shutdownServer()
+		return nil, fmt.Errorf("bus: connect to nats: %w", err)
+	}
+	b.nc = nc
+	b.js, err = jetstream.New(nc)
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("bus: jetstream: %w", err)
+	}
+	if err := b.ensureStream(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func startServer(o Options) (*server.Server, error) {
+	storeDir := filepath.Join(o.DataDir, "nats")
+	if err := os.MkdirAll(storeDir, 0o755); err != nil {
+		return nil, fmt.Errorf("bus: data dir: %w", err)
+	}
+	sopts := &server.Options{
+		ServerName:   o.NATS.ServerName,
+		JetStream:    true,
+		StoreDir:     storeDir,
+		NoSigs:       true,
+		NoLog:        true,
+		DontListen:   true,
+		SyncAlways:   o.NATS.SyncAlways,
+		SyncInterval: o.NATS.SyncInterval,
+	}
+	if o.NATS.Listen != "" || o.NATS.Cluster != nil {
+		// Routes do not start with DontListen (FIELD-NOTES): give the
+		// client port a real, by default random, loopback address.
+		sopts.DontListen = false
+		host, port, err := splitHostPort(o.NATS.Listen, "127.0.0.1", -1)
+		if err != nil {
+			return nil, fmt.Errorf("bus: nats listen: %w", err)
+		}
+		sopts.Host, sopts.Port = host, port
+	}
+	if c := o.NATS.Cluster; c != nil {
+		host, port, err := splitHostPort(c.Listen, "127.0.0.1", -1)
+		if err != nil {
+			return nil, fmt.Errorf("bus: nats cluster listen: %w", err)
+		}
+		sopts.Cluster = server.ClusterOpts{Name: c.Name, Host: host, Port: port}
+		sopts.Routes = server.RoutesFromStr(strings.Join(c.Routes, ","))
+	}
+	ns, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("bus: nats server: %w", err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(30 * time.Second) {
+		ns.Shutdown()
+		return nil, errors.New("bus: embedded nats server did not become ready in 30s")
+	}
+	return ns, nil
+}
+
+func splitHostPort(addr, defHost string, defPort int) (string, int, error) {
+	if addr == "" {
+		return defHost, defPort, nil
+	}
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return "", 0, fmt.Errorf("port %q: %w", p, err)
+	}
+	if port == 0 {
+		port = -1 // nats-server reads 0 as its default port; we mean "any"
+	}
+	if host == "" {
+		host = "0.0.0.0"
+	}
+	return host, port, nil
+}
+
+func (b *Bus) ensureStream(ctx context.Context) error {
+	// JetStream may need a moment (clusters elect a meta leader first).
+	for {
+		_, err := b.js.AccountInfo(ctx)
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bus: waiting for jetstream: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	cfg := b.streamConfig(b.name, "switchboard room history", room.HistoryWildcard)
+	cfg.AllowDirect = true
+	cfg.RePublish = &jetstream.RePublish{Source: room.HistoryWildcard, Destination: room.LiveWildcard}
+	var err error
+	for {
+		b.stream, err = b.js.CreateOrUpdateStream(ctx, cfg)
+		if err == nil {
+			return b.ensureEventLog(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("bus: create stream %q: %w", b.name, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// streamConfig is a file-stored stream with the history's retention and
+// duplicate window.
+func (b *Bus) streamConfig(name, desc, subject string) jetstream.StreamConfig {
+	h := b.opts.History
+	return jetstream.StreamConfig{
+		Name:        name,
+		Description: desc,
+		Subjects:    []string{subject},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+		MaxAge:      h.MaxAge,
+		MaxMsgs:     orUnlimited(h.MaxMsgs),
+		MaxBytes:    orUnlimited(h.MaxBytes),
+		Duplicates:  h.DuplicateWindow,
+		Replicas:    max(b.opts.NATS.Replicas, 1),
+	}
+}
+
+func orUnlimited(v int64) int64 {
+	if v <= 0 {
+		return -1
+	}
+	return v
+}
+
+// Conn is the node's NATS connection.
+func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// Ready reports whether NATS is connected and JetStream answers.
+func (b *Bus) Ready(ctx context.Context) error {
+	if b.closed.Load() {
+		return ErrClosed
+	}
+	if !b.nc.IsConnected() {
+		return fmt.Errorf("nats: %s", b.nc.Status())
+	}
+	if _, err := b.stream.Info(ctx); err != nil {
+		return fmt.Errorf("jetstream: stream %q: %w", b.name, err)
+	}
+	return nil
+}
+
+// Close drains the connection and shuts the embedded server down. It is
+// idempotent.
+func (b *Bus) Close() {
+	if !b.closed.CompareAndSwap(false, true) {
+		return
+	}
+	if b.nc != nil {
+		if err := b.nc.Drain(); err != nil {
+			b.nc.Close()
+		}
+		for i := 0; i < 100 && !b.nc.IsClosed(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	b.shutdownServer()
+}
+
+func (b *Bus) shutdownServer() {
+	if b.ns != nil {
+		b.ns.Shutdown()
+		b.ns.WaitForShutdown()
+	}
+}

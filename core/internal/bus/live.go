@@ -1,0 +1,127 @@
+package bus
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// live delivers every room subscription of the node through one channel
+// and one goroutine, so that events reach the hub in the order the
+// connection received them: JetStream republishes in sequence order, so a
+// client in several rooms (an SSE stream, whose one Last-Event-ID covers
+// them all) sees sequences only grow.
+type live struct {
+	ch   chan *nats.Msg
+	mu   sync.RWMutex
+	subs map[*nats.Subscription]*liveSub
+}
+
+type liveSub struct {
+	cb   func(*nats.Msg)
+	lost func()
+}
+
+func newLive(size int) *live {
+	if size <= 0 {
+		size = 65536
+	}
+	l := &live{ch: make(chan *nats.Msg, size), subs: make(map[*nats.Subscription]*liveSub)}
+	go l.run()
+	return l
+}
+
+func (l *live) run() {
+	for m := range l.ch {
+		l.mu.RLock()
+		s := l.subs[m.Sub]
+		l.mu.RUnlock()
+		if s != nil {
+			s.cb(m)
+		}
+	}
+}
+
+// slow is called from the connection's error handler when NATS dropped
+// messages of sub because the channel was full.
+func (l *live) slow(sub *nats.Subscription) {
+	l.mu.RLock()
+	s := l.subs[sub]
+	l.mu.RUnlock()
+	if s != nil && s.lost != nil {
+		s.lost()
+	}
+}
+
+type liveHandle struct {
+	l   *live
+	sub *nats.Subscription
+}
+
+func (h liveHandle) Unsubscribe() error {
+	h.l.mu.Lock()
+	delete(h.l.subs, h.sub)
+	h.l.mu.Unlock()
+	return h.sub.Unsubscribe()
+}
+
+// SubscribeLive subscribes to r's live subject on this node and waits until
+// the server has registered the interest, so that every event stored after
+// SubscribeLive returns is delivered to cb. Every room's cb runs on the
+// same goroutine, in arrival order. If NATS ever has to drop messages for
+// the room (the node cannot keep up), lost is called: the room's members
+// must resume with since.
+func (b *Bus) SubscribeLive(r room.Room, cb func(*nats.Msg), lost func()) (interface{ Unsubscribe() error }, error) {
+	sub, err := b.nc.ChanSubscribe(r.LiveSubject(), b.live.ch)
+	if err != nil {
+		return nil, fmt.Errorf("bus: subscribe %s: %w", r, err)
+	}
+	b.live.mu.Lock()
+	b.live.subs[sub] = &liveSub{cb: cb, lost: lost}
+	b.live.mu.Unlock()
+	h := liveHandle{b.live, sub}
+	if err := b.nc.Flush(); err != nil {
+		_ = h.Unsubscribe()
+		return nil, fmt.Errorf("bus: subscribe %s: %w", r, err)
+	}
+	return h, nil
+}
+
+// asyncError routes slow-consumer reports to the room that lost messages.
+func (b *Bus) asyncError(s *nats.Subscription, err error) bool {
+	if s != nil && errors.Is(err, nats.ErrSlowConsumer) && b.live != nil {
+		b.live.slow(s)
+		return true
+	}
+	return false
+}
+
+// controlPrefix carries node-wide control messages (revocations). They go
+// through the same ordered queue as live events: a revocation published
+// after an event was stored reaches every node after that event.
+const controlPrefix = "sb.control."
+
+// SubscribeControl delivers control messages of kind (e.g. "revoke") to cb,
+// in order with live events.
+func (b *Bus) SubscribeControl(kind string, cb func(*nats.Msg)) error {
+	sub, err := b.nc.ChanSubscribe(controlPrefix+kind, b.live.ch)
+	if err != nil {
+		return fmt.Errorf("bus: subscribe control %s: %w", kind, err)
+	}
+	b.live.mu.Lock()
+	b.live.subs[sub] = &liveSub{cb: cb}
+	b.live.mu.Unlock()
+	return b.nc.Flush()
+}
+
+// PublishControl sends a control message of kind to every node.
+func (b *Bus) PublishControl(kind string, data []byte) error {
+	if err := b.nc.Publish(controlPrefix+kind, data); err != nil {
+		return fmt.Errorf("bus: control %s: %w", kind, err)
+	}
+	return b.nc.Flush()
+}

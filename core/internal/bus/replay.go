@@ -1,0 +1,99 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// Position is the range of sequences still in history.
+type Position struct {
+	First, Last uint64 // First is 0 (or Last+1) when the stream is empty
+}
+
+// Covers reports whether history still holds every event after since:
+// nothing after since has been removed by retention, and since is not from
+// a history newer than this one.
+func (p Position) Covers(since uint64) bool {
+	if since > p.Last {
+		return false
+	}
+	return p.First == 0 || since+1 >= p.First
+}
+
+// Position reads the stream's current first and last sequence.
+func (b *Bus) Position(ctx context.Context) (Position, error) {
+	info, err := b.stream.Info(ctx)
+	if err != nil {
+		return Position{}, fmt.Errorf("bus: stream info: %w", err)
+	}
+	return Position{First: info.State.FirstSeq, Last: info.State.LastSeq}, nil
+}
+
+// Replay calls fn, in sequence order, for every stored event of rooms with
+// a sequence greater than since, up to the end of history at the time of
+// the call (events stored meanwhile may be included too). It returns the
+// last sequence passed to fn (or since).
+//
+// It reads with direct gets ("the first message of subject S at or after
+// sequence N"), answered from the stream's state, one room cursor each,
+// merged by sequence: no consumer is created, and the end of history is
+// known exactly.
+func (b *Bus) Replay(ctx context.Context, rooms []room.Room, since uint64, fn func(Live) error) (uint64, error) {
+	cursors := make([]*cursor, 0, len(rooms))
+	for _, r := range rooms {
+		c := &cursor{subj: r.HistorySubject()}
+		if err := b.advance(ctx, c, since+1); err != nil {
+			return since, err
+		}
+		if c.msg != nil {
+			cursors = append(cursors, c)
+		}
+	}
+	last := since
+	for len(cursors) > 0 {
+		i := 0
+		for j, c := range cursors {
+			if c.msg.Sequence < cursors[i].msg.Sequence {
+				i = j
+			}
+		}
+		c := cursors[i]
+		m := c.msg
+		last = m.Sequence
+		if err := fn(Live{Subject: m.Subject, Seq: m.Sequence, Type: m.Header.Get(HeaderType), Data: m.Data}); err != nil {
+			return last, err
+		}
+		if err := b.advance(ctx, c, m.Sequence+1); err != nil {
+			return last, err
+		}
+		if c.msg == nil {
+			cursors = append(cursors[:i], cursors[i+1:]...)
+		}
+	}
+	return last, nil
+}
+
+// cursor is one room's position in a replay.
+type cursor struct {
+	subj string
+	msg  *jetstream.RawStreamMsg // next message, nil at the end
+}
+
+// advance loads the first message of c's subject at or after seq.
+func (b *Bus) advance(ctx context.Context, c *cursor, seq uint64) error {
+	m, err := b.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(c.subj))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		c.msg = nil
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("bus: replay %s: %w", c.subj, err)
+	}
+	c.msg = m
+	return nil
+}

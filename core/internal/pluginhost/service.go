@@ -1,0 +1,216 @@
+package pluginhost
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/event"
+	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/room"
+	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
+)
+
+// hostService is the Host service one plugin talks to.
+type hostService struct {
+	pluginv1.UnimplementedHostServer
+	in *instance
+}
+
+// Emit stores each event the plugin relays and answers it, in order. Once
+// one could not be stored, the rest of the stream is answered unavailable
+// without storing anything, so that a relay sending ahead keeps its order.
+func (s *hostService) Emit(stream pluginv1.Host_EmitServer) error {
+	broken := false
+	for {
+		req, err := stream.Recv()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var resp *pluginv1.EmitResponse
+		if broken {
+			resp = &pluginv1.EmitResponse{Id: req.GetEvent().GetId(), Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE,
+				Message: "an earlier event on this stream was not stored"}
+		} else {
+			resp = s.in.emit(stream.Context(), req.GetEvent())
+			broken = resp.Status == pluginv1.EmitResponse_STATUS_UNAVAILABLE
+		}
+		if err := stream.Send(resp); err != nil {
+			return err
+		}
+	}
+}
+
+func invalid(id, format string, args ...any) *pluginv1.EmitResponse {
+	return &pluginv1.EmitResponse{Id: id, Status: pluginv1.EmitResponse_STATUS_INVALID, Message: fmt.Sprintf(format, args...)}
+}
+
+// emit validates one event, wraps it in the CloudEvent envelope and
+// stores it in every room.
+func (in *instance) emit(ctx context.Context, ev *pluginv1.Event) *pluginv1.EmitResponse {
+	if ev == nil {
+		return invalid("", "no event")
+	}
+	m := in.h.o.Metrics
+	reject := func(format string, args ...any) *pluginv1.EmitResponse {
+		m.PluginEventsRejected.WithLabelValues(in.cfg.Name).Inc()
+		r := invalid(ev.Id, format, args...)
+		in.log.Error("event rejected", "type", ev.Type, "id", ev.Id, "reason", r.Message)
+		return r
+	}
+	if err := event.ValidID(ev.Id); err != nil {
+		return reject("%v", err)
+	}
+	if !in.described() {
+		// The plugin relays from its outbox as soon as it is configured,
+		// before the core has read its event types: ask it to retry.
+		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: "plugin " + in.cfg.Name + " is starting"}
+	}
+	sch := in.schema(ev.Type)
+	if sch == nil {
+		return reject("event type %q is not declared by plugin %q", ev.Type, in.cfg.Name)
+	}
+	if len(ev.Rooms) == 0 {
+		return reject("event %s has no rooms", ev.Type)
+	}
+	rooms := make([]room.Room, len(ev.Rooms))
+	for i, name := range ev.Rooms {
+		r, err := room.Parse(name)
+		if err != nil {
+			return reject("event %s: room %q: %v", ev.Type, name, err)
+		}
+		rooms[i] = r
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ev.Data))
+	if err != nil {
+		return reject("event %s: data is not JSON: %v", ev.Type, err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		return reject("event %s: data does not match its schema: %v", ev.Type, err)
+	}
+	env := &event.Envelope{SpecVersion: "1.0", ID: ev.Id, Source: "switchboard/plugins/" + in.cfg.Name, Type: ev.Type,
+		Time: ev.Time, Subject: ev.Subject, CorrelationID: ev.CorrelationId, Actor: ev.Actor,
+		DataContentType: "application/json", Data: json.RawMessage(ev.Data)}
+	if env.Time == "" {
+		env.Time = time.Now().UTC().Format(event.TimeFormat)
+	}
+	b, err := env.Encode()
+	if err != nil {
+		return reject("event %s: %v", ev.Type, err)
+	}
+	msgs := make([]bus.Message, len(rooms))
+	for i, r := range rooms {
+		msgs[i] = bus.Message{Room: r, MsgID: ev.Id + "|" + r.String(), Type: ev.Type, Data: b}
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	acks, err := in.h.o.Bus.PublishLogged(pctx, msgs, ev.Type, ev.Id, b)
+	if err != nil {
+		m.PublishErrors.Inc()
+		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: err.Error()}
+	}
+	resp := &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_OK, Seqs: map[string]uint64{}}
+	for i, a := range acks {
+		resp.Seqs[rooms[i].String()] = a.Seq
+		if !a.Duplicate {
+			m.Published.Inc()
+		}
+	}
+	return resp
+}
+
+func principal(p *pluginv1.Principal) *auth.Principal {
+	if p == nil {
+		return &auth.Principal{}
+	}
+	return &auth.Principal{User: p.User, Workspaces: p.Workspaces}
+}
+
+// Authorize answers a plugin asking about another room's owner.
+func (s *hostService) Authorize(ctx context.Context, req *pluginv1.AuthorizeRequest) (*pluginv1.AuthorizeResponse, error) {
+	r, err := room.Parse(req.Room)
+	if err != nil {
+		return &pluginv1.AuthorizeResponse{Code: hub.CodeBadRequest, Message: err.Error()}, nil
+	}
+	if err := s.in.h.o.Hub.Authorize(ctx, principal(req.Principal), r); err != nil {
+		e := hub.AsError(err)
+		return &pluginv1.AuthorizeResponse{Code: e.Code, Message: e.Message}, nil
+	}
+	return &pluginv1.AuthorizeResponse{Allowed: true}, nil
+}
+
+// Revoke makes connections leave rooms, on every node: it is published on
+// the control subject, which every node receives in order with live
+// events, so events the plugin stored before reach the rooms first.
+func (s *hostService) Revoke(ctx context.Context, req *pluginv1.RevokeRequest) (*pluginv1.RevokeResponse, error) {
+	msg := hub.RevocationMsg{User: req.User, Rooms: req.Rooms, RecheckKinds: req.RecheckKinds, Reason: req.Reason}
+	if _, err := msg.Revocation(); err != nil {
+		return nil, fmt.Errorf("revoke: %w", err)
+	}
+	b, _ := json.Marshal(msg)
+	if err := s.in.h.o.Bus.PublishControl("revoke", b); err != nil {
+		return nil, err
+	}
+	return &pluginv1.RevokeResponse{}, nil
+}
+
+// Authorize makes the plugin the hub's authorizer for its room kinds.
+func (in *instance) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
+	c := in.current()
+	if c == nil {
+		return hub.Errorf(hub.CodeInternal, "plugin %s, which owns %s rooms, is restarting", in.cfg.Name, r.Kind)
+	}
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	resp, err := c.Authorize(actx, &pluginv1.AuthorizeRequest{
+		Principal: &pluginv1.Principal{User: p.User, Workspaces: p.Workspaces}, Room: r.String()})
+	if err != nil {
+		return hub.Errorf(hub.CodeInternal, "plugin %s: %v", in.cfg.Name, err)
+	}
+	if resp.Allowed {
+		return nil
+	}
+	code := resp.Code
+	if code == "" {
+		code = hub.CodeForbidden
+	}
+	return hub.Errorf(code, "%s", resp.Message)
+}
+
+// deliver hands one event of a subscribed type to the plugin; an error
+// makes the bus redeliver it later.
+func (in *instance) deliver(ctx context.Context, d bus.Delivery) error {
+	c := in.current()
+	if c == nil {
+		return fmt.Errorf("plugin %s is down", in.cfg.Name)
+	}
+	var env event.Envelope
+	if err := json.Unmarshal(d.Data, &env); err != nil {
+		in.log.Error("event log entry is not a CloudEvent; skipped", "seq", d.Seq, "err", err)
+		return nil
+	}
+	req := &pluginv1.HandleEventRequest{Seq: d.Seq, Redelivered: d.Redelivered, Event: &pluginv1.Event{
+		Id: env.ID, Type: env.Type, Data: env.Data, Subject: env.Subject, Actor: env.Actor,
+		CorrelationId: env.CorrelationID, Time: env.Time, Source: env.Source}}
+	hctx, cancel := context.WithTimeout(ctx, in.timeout())
+	defer cancel()
+	resp, err := c.HandleEvent(hctx, req)
+	if err != nil {
+		return err
+	}
+	if !resp.Ok {
+		in.log.Warn("plugin asked for redelivery", "type", env.Type, "id", env.ID, "reason", resp.Message)
+		return fmt.Errorf("%s", resp.Message)
+	}
+	return nil
+}

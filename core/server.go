@@ -1,0 +1,221 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/internal/api"
+	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
+	"github.com/switchboard-rt/switchboard/core/metrics"
+	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
+	"github.com/switchboard-rt/switchboard/transports/sse"
+	"github.com/switchboard-rt/switchboard/transports/ws"
+)
+
+// transport is what the server needs of a transport.
+type transport interface {
+	http.Handler
+	StopAccepting()
+	Close(ctx context.Context) error
+}
+
+var (
+	_ transport = (*ws.Transport)(nil)
+	_ transport = (*sse.Transport)(nil)
+)
+
+// Server is one node.
+type Server struct {
+	cfg        *config.Config
+	log        *slog.Logger
+	metrics    *metrics.Metrics
+	auth       *auth.Authenticator
+	bus        *bus.Bus
+	hub        *hub.Hub
+	api        *api.API
+	plugins    *pluginhost.Host
+	transports []transport
+	http       *http.Server
+
+	mu       sync.Mutex
+	ln       net.Listener
+	serveErr chan error
+	stopped  atomic.Bool
+}
+
+// New builds a node from cfg: it starts NATS and opens the history stream,
+// but does not listen yet (see Start).
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: log, metrics: metrics.New()}
+	a, err := auth.New(auth.Options{
+		HS256Secret: []byte(cfg.Auth.JWTSecret), JWKSFile: cfg.Auth.JWKSFile,
+		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, Leeway: cfg.Auth.Leeway,
+		APIKeys: cfg.Auth.APIKeys,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("core: auth: %w", err)
+	}
+	s.auth = a
+	s.bus, err = bus.Open(ctx, bus.Options{NATS: cfg.NATS, History: cfg.History, DataDir: cfg.Server.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
+	kinds := hub.NewAuthorizer()
+	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
+		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers})
+	mounts := map[string]http.Handler{}
+	if cfg.WS.Enabled {
+		t, err := ws.New(cfg.WS, cfg.Server.AllowedOrigins, s.hub, a, log)
+		if err != nil {
+			s.bus.Close()
+			return nil, fmt.Errorf("core: %w", err)
+		}
+		s.transports = append(s.transports, t)
+		mounts[cfg.WS.Path] = t
+	}
+	if cfg.SSE.Enabled {
+		t := sse.New(cfg.SSE, cfg.Server.AllowedOrigins, s.hub, a, log)
+		s.transports = append(s.transports, t)
+		mounts[cfg.SSE.Path] = t
+	}
+	if err := s.bus.SubscribeControl("revoke", s.onRevoke); err != nil {
+		s.bus.Close()
+		return nil, fmt.Errorf("core: %w", err)
+	}
+	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
+		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: cfg.Publish.MaxBodyBytes})
+	if err := s.plugins.Start(ctx); err != nil {
+		s.bus.Close()
+		return nil, err
+	}
+	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
+		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos})
+	if err := s.plugins.Mount(s.api); err != nil {
+		s.plugins.Close(ctx)
+		s.bus.Close()
+		return nil, fmt.Errorf("core: %w", err)
+	}
+	s.http = &http.Server{
+		Handler:           s.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// onRevoke applies a revocation published by any node's plugin host.
+func (s *Server) onRevoke(m *nats.Msg) {
+	var msg hub.RevocationMsg
+	if err := json.Unmarshal(m.Data, &msg); err != nil {
+		s.log.Error("bad revocation message", "err", err)
+		return
+	}
+	rv, err := msg.Revocation()
+	if err != nil {
+		s.log.Error("bad revocation message", "err", err)
+		return
+	}
+	s.hub.Revoke(context.Background(), rv)
+}
+
+// Hub is the node's hub.
+func (s *Server) Hub() *hub.Hub { return s.hub }
+
+// Plugins describes the loaded plugins.
+func (s *Server) Plugins() []*pluginv1.GetInfoResponse { return s.plugins.Infos() }
+
+// Metrics are the node's collectors.
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
+
+// Start listens on the configured address (or ln, if given) and serves in
+// the background.
+func (s *Server) Start(ln net.Listener) error {
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", s.cfg.Server.Listen)
+		if err != nil {
+			return fmt.Errorf("core: listen %s: %w", s.cfg.Server.Listen, err)
+		}
+	}
+	s.mu.Lock()
+	s.ln = ln
+	s.serveErr = make(chan error, 1)
+	s.mu.Unlock()
+	go func() { s.serveErr <- s.http.Serve(ln) }()
+	s.log.Info("listening", "addr", ln.Addr().String())
+	return nil
+}
+
+// Addr is the address the node listens on (after Start).
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Run starts the node and serves until ctx ends, then shuts down within
+// the configured shutdown timeout.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.Start(nil); err != nil {
+		s.bus.Close()
+		return err
+	}
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-s.serveErr:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	return errors.Join(serveErr, s.Shutdown(sctx))
+}
+
+// Shutdown stops the node in order: stop accepting, close client
+// connections (WebSocket 1001 so clients reconnect elsewhere; queued frames
+// are written first), stop the HTTP server, then NATS. It is idempotent.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.stopped.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.log.Info("shutting down")
+	for _, t := range s.transports {
+		t.StopAccepting()
+	}
+	var errs []error
+	if err := s.hub.Shutdown(ctx, hub.ReasonShutdown); err != nil {
+		errs = append(errs, fmt.Errorf("core: closing connections: %w", err))
+	}
+	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		errs = append(errs, fmt.Errorf("core: http: %w", err))
+		_ = s.http.Close()
+	}
+	for _, t := range s.transports {
+		if err := t.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.plugins.Close(ctx)
+	s.bus.Close()
+	s.log.Info("stopped")
+	return errors.Join(errs...)
+}

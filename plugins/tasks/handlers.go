@@ -1,0 +1,230 @@
+package tasks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/uptrace/bun"
+
+	"github.com/switchboard-rt/switchboard/plugins/sdk"
+)
+
+// caller is the authenticated caller of r.
+func caller(r *sdk.Request) (sdk.Principal, error) {
+	if r.Principal == nil || r.Principal.User == "" {
+		return sdk.Principal{}, sdk.Unauthorized("sign in first")
+	}
+	return *r.Principal, nil
+}
+
+// member checks that the caller may read and change project pid.
+func (p *plugin) member(ctx context.Context, r *sdk.Request, pid string) error {
+	who, err := caller(r)
+	if err != nil {
+		return err
+	}
+	return p.host.Authorize(ctx, who, "project:"+pid)
+}
+
+// withTask answers with a task and its version as ETag.
+func withTask(status int, t *task) *sdk.Response {
+	resp := sdk.JSON(status, t.payload())
+	resp.Header.Set("ETag", etag(t.Version))
+	return resp
+}
+
+// create serves POST /projects/{id}/tasks.
+func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
+	pid := r.Param("id")
+	if !validID(pid) {
+		return nil, sdk.NotFound("project %q not found", pid)
+	}
+	if err := p.member(ctx, r, pid); err != nil {
+		return nil, err
+	}
+	var in createInput
+	if err := r.Decode(&in); err != nil {
+		return nil, err
+	}
+	t, err := in.task(p.cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.ID, t.ProjectID, t.Version, t.CreatedBy = ulid.Make().String(), pid, 1, r.Principal.User
+	t.CreatedAt = now()
+	t.UpdatedAt = t.CreatedAt
+	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
+		if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
+			return fmt.Errorf("tasks: insert task: %w", err)
+		}
+		emit(event(TaskCreated, t.payload(), t, r))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp := withTask(http.StatusCreated, t)
+	resp.Header.Set("Location", "/v1/tasks/"+t.ID)
+	return resp, nil
+}
+
+// list serves GET /projects/{id}/tasks, oldest first.
+func (p *plugin) list(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
+	pid := r.Param("id")
+	if !validID(pid) {
+		return nil, sdk.NotFound("project %q not found", pid)
+	}
+	if err := p.member(ctx, r, pid); err != nil {
+		return nil, err
+	}
+	page, err := r.Page()
+	if err != nil {
+		return nil, err
+	}
+	db, err := p.host.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var rows []task
+	q := db.NewSelect().Model(&rows).Where("t.project_id = ?", pid)
+	if s := r.Query.Get("status"); s != "" {
+		if !validStatus(s) {
+			return nil, sdk.BadRequest("status must be one of todo, in_progress, done; got %q", s)
+		}
+		q = q.Where("t.status = ?", s)
+	}
+	if a := r.Query.Get("assigneeId"); a != "" {
+		q = q.Where("t.assignee_id = ?", a)
+	}
+	if err := q.Order("t.id").Limit(int64(page.Limit + 1)).Offset(int64(page.Offset)).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("tasks: list tasks of %s: %w", pid, err)
+	}
+	out := make([]*Task, len(rows))
+	for i := range rows {
+		out[i] = rows[i].payload()
+	}
+	return sdk.JSON(http.StatusOK, sdk.NewList(page, out)), nil
+}
+
+// get serves GET /tasks/{id}.
+func (p *plugin) get(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
+	t, err := p.find(ctx, r.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.member(ctx, r, t.ProjectID); err != nil {
+		return nil, err
+	}
+	return withTask(http.StatusOK, t), nil
+}
+
+// patch serves PATCH /tasks/{id}. Membership is asked outside the
+// transaction (it is a call to another plugin); the row is read again,
+// locked, checked against If-Match and written in one transaction, and
+// the update is conditional on the version read, so two writers with the
+// same If-Match never both succeed.
+func (p *plugin) patch(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
+	t, err := p.find(ctx, r.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.member(ctx, r, t.ProjectID); err != nil {
+		return nil, err
+	}
+	pc, err := ifMatch(r)
+	if err != nil {
+		return nil, err
+	}
+	var in patchInput
+	if err := r.Decode(&in); err != nil {
+		return nil, err
+	}
+	if err := in.check(p.cfg); err != nil {
+		return nil, err
+	}
+	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
+		if t, err = findIn(ctx, tx, t.ID, true); err != nil {
+			return err
+		}
+		if err := pc.check(t); err != nil {
+			return err
+		}
+		before := *t
+		if !in.apply(t) {
+			return nil
+		}
+		t.Version++
+		t.UpdatedAt = now()
+		if err := update(ctx, tx, t, before.Version); err != nil {
+			return err
+		}
+		emit(event(TaskUpdated, t.payload(), t, r))
+		if t.Status != before.Status {
+			emit(event(TaskStatusChanged, &StatusChanged{ID: t.ID, ProjectID: t.ProjectID,
+				From: before.Status, To: t.Status, Version: t.Version}, t, r))
+		}
+		if t.AssigneeID != before.AssigneeID {
+			ev := event(TaskAssigned, &Assigned{ID: t.ID, ProjectID: t.ProjectID, AssigneeID: nullable(t.AssigneeID),
+				PreviousAssigneeID: nullable(before.AssigneeID), Version: t.Version}, t, r)
+			if t.AssigneeID != "" {
+				ev.To("user:" + t.AssigneeID)
+			}
+			emit(ev)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return withTask(http.StatusOK, t), nil
+}
+
+// update writes t if its row is still at version was.
+func update(ctx context.Context, tx bun.Tx, t *task, was int64) error {
+	res, err := tx.NewUpdate().Model(t).WherePK().Where("version = ?", was).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("tasks: update task %s: %w", t.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return sdk.Conflict("task %s changed meanwhile; retry", t.ID)
+	}
+	return nil
+}
+
+// delete serves DELETE /tasks/{id} (If-Match optional).
+func (p *plugin) delete(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
+	t, err := p.find(ctx, r.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if err := p.member(ctx, r, t.ProjectID); err != nil {
+		return nil, err
+	}
+	pc, err := ifMatch(r)
+	if err != nil {
+		return nil, err
+	}
+	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
+		if t, err = findIn(ctx, tx, t.ID, true); err != nil {
+			return err
+		}
+		if err := pc.check(t); err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().Model(t).WherePK().Where("version = ?", t.Version).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("tasks: delete task %s: %w", t.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return sdk.Conflict("task %s changed meanwhile; retry", t.ID)
+		}
+		emit(event(TaskDeleted, &Deleted{ID: t.ID, ProjectID: t.ProjectID, Version: t.Version + 1}, t, r))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sdk.NoContent(), nil
+}

@@ -1,0 +1,225 @@
+package sse
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/core/web"
+)
+
+// Name is the transport's name in config and metrics.
+const Name = "sse"
+
+var keepalive = []byte(": keepalive\n\n")
+
+// Transport serves SSE streams.
+type Transport struct {
+	cfg     config.SSE
+	hub     *hub.Hub
+	auth    *auth.Authenticator
+	origins *web.Origins
+	log     *slog.Logger
+	format  hub.Format
+	closed  atomic.Bool
+}
+
+// New makes the transport and registers its wire format with h.
+func New(cfg config.SSE, origins []string, h *hub.Hub, a *auth.Authenticator, log *slog.Logger) *Transport {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "sse")}
+	t.format = h.RegisterFormat(Name, hub.EncoderFunc(encodeEvent))
+	return t
+}
+
+// StopAccepting refuses new streams (503) from now on.
+func (t *Transport) StopAccepting() { t.closed.Store(true) }
+
+// Close stops accepting streams. Open streams end with hub.Shutdown.
+func (t *Transport) Close(context.Context) error { t.closed.Store(true); return nil }
+
+func (t *Transport) fail(w http.ResponseWriter, e *hub.Error) {
+	status := map[string]int{
+		hub.CodeBadRequest: http.StatusBadRequest, hub.CodeUnauthorized: http.StatusUnauthorized,
+		hub.CodeForbidden: http.StatusForbidden, hub.CodeNotFound: http.StatusNotFound,
+		hub.CodeTooManyRooms: http.StatusBadRequest, hub.CodeRateLimited: http.StatusTooManyRequests,
+	}[e.Code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	t.hub.Metrics().RejectedUpgrade.WithLabelValues(Name, e.Code).Inc()
+	web.WriteError(w, status, e.Code, e.Message)
+}
+
+// ServeHTTP checks the request and streams.
+func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t.closed.Load() {
+		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", "shutting down")
+		return
+	}
+	if !t.origins.Allowed(r) {
+		t.fail(w, hub.Errorf(hub.CodeForbidden, "origin not allowed"))
+		return
+	}
+	p, err := t.auth.FromRequest(r)
+	if err != nil {
+		t.fail(w, hub.Errorf(hub.CodeUnauthorized, "%v", err))
+		return
+	}
+	rooms, since, werr := t.parse(r)
+	if werr != nil {
+		t.fail(w, werr)
+		return
+	}
+	for _, rm := range rooms {
+		if err := t.hub.Authorize(r.Context(), p, rm); err != nil {
+			t.fail(w, hub.AsError(err))
+			return
+		}
+	}
+	t.stream(w, r, p, rooms, since)
+}
+
+func (t *Transport) parse(r *http.Request) ([]room.Room, *uint64, *hub.Error) {
+	q := r.URL.Query()
+	names := q["room"]
+	if len(names) == 0 {
+		return nil, nil, hub.Errorf(hub.CodeBadRequest, "at least one room parameter is required")
+	}
+	if max := t.cfg.MaxRooms; max > 0 && len(names) > max {
+		return nil, nil, hub.Errorf(hub.CodeTooManyRooms, "at most %d rooms per stream", max)
+	}
+	rooms := make([]room.Room, 0, len(names))
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		rm, err := room.Parse(n)
+		if err != nil {
+			return nil, nil, hub.Errorf(hub.CodeBadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", n)
+		}
+		if !seen[n] {
+			seen[n] = true
+			rooms = append(rooms, rm)
+		}
+	}
+	s := r.Header.Get("Last-Event-ID")
+	src := "Last-Event-ID"
+	if s == "" {
+		s, src = q.Get("since"), "since"
+	}
+	if s == "" {
+		return rooms, nil, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return nil, nil, hub.Errorf(hub.CodeBadRequest, "%s must be a non-negative integer, got %q", src, s)
+	}
+	return rooms, &v, nil
+}
+
+func (t *Transport) stream(w http.ResponseWriter, r *http.Request, p *auth.Principal, rooms []room.Room, since *uint64) {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	// Nothing is written before the client is a member of every room: a
+	// client that has the response headers is joined, and an event
+	// published from then on reaches it.
+	s := &sink{w: w, rc: rc, timeout: t.cfg.WriteTimeout, done: make(chan struct{})}
+	c := t.hub.NewClient(p, t.format, s, t.cfg.QueueBytes)
+	acked := false
+	err := c.Join(r.Context(), rooms, hub.JoinOptions{Since: since, MaxRooms: t.cfg.MaxRooms,
+		Ack: func(a hub.JoinAck) {
+			acked = true
+			first := "retry: " + strconv.FormatInt(t.cfg.Retry.Milliseconds(), 10) + "\n\n"
+			if since != nil && !a.Recovered {
+				// History no longer reaches back to Last-Event-ID: say so
+				// before the events that are still there.
+				first += "event: recovery\ndata: {\"recovered\":false,\"since\":" + strconv.FormatUint(*since, 10) + "}\n\n"
+			}
+			if since == nil {
+				// An id-only block sets the browser's last event id without
+				// dispatching an event: a reconnect before any event resumes
+				// from here (CONTRACT §7: no gap).
+				first += "id: " + strconv.FormatUint(a.Seq, 10) + "\n\n"
+			}
+			c.Send([]byte(first))
+		}})
+	if err != nil {
+		e := hub.AsError(err)
+		if !acked {
+			c.Close(hub.ReasonInternal)
+			<-c.Done()
+			t.fail(w, e)
+			return
+		}
+		c.Send(errorEvent(e))
+		c.Drain(hub.ReasonInternal)
+	}
+	tick := time.NewTicker(t.cfg.Keepalive)
+	defer tick.Stop()
+	gone := r.Context().Done()
+	for {
+		select {
+		case <-gone:
+			gone = nil
+			c.Close(hub.ReasonNormal)
+		case <-s.done:
+			<-c.Done()
+			return
+		case <-tick.C:
+			c.Send(keepalive)
+		}
+	}
+}
+
+// sink writes frames to the response. Its Flush runs on the hub's writer
+// goroutine while the handler goroutine waits in stream.
+type sink struct {
+	w       http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+	once    sync.Once
+	done    chan struct{}
+	mu      sync.Mutex
+	ended   bool
+}
+
+var _ hub.Sink = (*sink)(nil)
+
+func (s *sink) Flush(frames [][]byte) error {
+	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	for _, f := range frames {
+		if _, err := s.w.Write(f); err != nil {
+			return err
+		}
+	}
+	return s.rc.Flush()
+}
+
+// Interrupt aborts an in-flight write. After Disconnect the handler may
+// have returned and the connection serve another request: do nothing then.
+func (s *sink) Interrupt() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.ended {
+		_ = s.rc.SetWriteDeadline(time.Unix(1, 0))
+	}
+}
+
+func (s *sink) Disconnect(hub.Reason) {
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
+	s.once.Do(func() { close(s.done) })
+}

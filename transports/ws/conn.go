@@ -1,0 +1,116 @@
+package ws
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/switchboard-rt/switchboard/core/hub"
+)
+
+// conn is one WebSocket connection. Between readiness events it holds no
+// goroutine and no buffer.
+type conn struct {
+	t       *Transport
+	nc      net.Conn
+	fd      int
+	client  *hub.Client
+	limiter *rate.Limiter
+
+	lastRead    atomic.Int64 // unix nanos of the last frame received
+	reading     atomic.Bool  // a goroutine is reading
+	interrupted atomic.Bool  // the hub asked to abort writing
+	broken      atomic.Bool  // a write failed part way: no more frames fit
+	removed     bool         // guarded by the poller's mutex
+
+	// Owned by the reading goroutine.
+	errs int    // bad frames so far
+	frag []byte // a fragmented message being reassembled
+}
+
+var _ hub.Sink = (*conn)(nil)
+
+func newLimiter(perSec float64, burst int) *rate.Limiter {
+	if perSec <= 0 {
+		return nil
+	}
+	if burst < 1 {
+		burst = 1
+	}
+	return rate.NewLimiter(rate.Limit(perSec), burst)
+}
+
+func (c *conn) touch() { c.lastRead.Store(time.Now().UnixNano()) }
+
+// Flush writes frames with one writev.
+func (c *conn) Flush(frames [][]byte) error {
+	if err := c.nc.SetWriteDeadline(time.Now().Add(c.t.cfg.WriteTimeout)); err != nil {
+		return err
+	}
+	if c.interrupted.Load() { // an Interrupt raced with the deadline above
+		return errInterrupted
+	}
+	bufs := net.Buffers(frames)
+	if _, err := bufs.WriteTo(c.nc); err != nil {
+		c.broken.Store(true) // possibly half a frame on the wire
+		return err
+	}
+	return nil
+}
+
+var errInterrupted = errors.New("ws: write interrupted")
+
+// Interrupt aborts an in-flight write.
+func (c *conn) Interrupt() {
+	c.interrupted.Store(true)
+	_ = c.nc.SetWriteDeadline(time.Unix(1, 0))
+}
+
+// closeGrace bounds how long a closing connection waits for the peer to
+// finish, and closeDrain how much it reads meanwhile.
+const (
+	closeGrace = time.Second
+	closeDrain = 4 << 20
+)
+
+// Disconnect sends a close frame (best effort) and closes the socket. After
+// the close frame it half-closes and reads what the peer still sends until
+// the peer closes too: closing with unread input would make the kernel
+// reset the connection, and the peer would lose the close frame.
+func (c *conn) Disconnect(r hub.Reason) {
+	c.t.poller.remove(c)
+	if r != hub.ReasonWriteErr && !c.broken.Load() {
+		_ = c.nc.SetWriteDeadline(time.Now().Add(closeGrace))
+		if _, err := c.nc.Write(closeFrame(r)); err == nil {
+			if hc, ok := c.nc.(interface{ CloseWrite() error }); ok {
+				_ = hc.CloseWrite()
+			}
+			_ = c.nc.SetReadDeadline(time.Now().Add(closeGrace))
+			_, _ = io.Copy(io.Discard, io.LimitReader(c.nc, closeDrain))
+		}
+	}
+	_ = c.nc.Close()
+}
+
+// onReadable runs on a fresh goroutine when the poller sees input.
+func (t *Transport) onReadable(c *conn) {
+	if !c.reading.CompareAndSwap(false, true) {
+		return
+	}
+	br := t.readers.Get().(*bufio.Reader)
+	br.Reset(c.nc)
+	ok := c.readFrames(br)
+	br.Reset(nil)
+	t.readers.Put(br)
+	c.reading.Store(false)
+	if ok {
+		if err := t.poller.rearm(c); err != nil {
+			c.client.Close(hub.ReasonInternal)
+		}
+	}
+}

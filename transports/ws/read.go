@@ -1,0 +1,219 @@
+package ws
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/gobwas/ws"
+
+	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/room"
+)
+
+// errStop ends reading: the connection is being closed.
+var errStop = errors.New("ws: stop reading")
+
+// readFrames reads and handles every frame buffered in br, reading more
+// from the socket only to finish a frame that has begun. It reports
+// whether the connection is still open.
+func (c *conn) readFrames(br *bufio.Reader) bool {
+	for {
+		// Each frame gets the whole timeout to arrive, however long
+		// handling the previous one took.
+		_ = c.nc.SetReadDeadline(time.Now().Add(c.t.cfg.WriteTimeout))
+		if err := c.readFrame(br); err != nil {
+			if !errors.Is(err, errStop) {
+				c.client.Close(hub.ReasonNormal)
+			}
+			return false
+		}
+		if br.Buffered() == 0 {
+			return true
+		}
+	}
+}
+
+func (c *conn) readFrame(br *bufio.Reader) error {
+	h, err := ws.ReadHeader(br)
+	if err != nil {
+		return err
+	}
+	max := c.t.cfg.MaxFrameBytes
+	if h.Length > max || (h.OpCode == ws.OpContinuation && int64(len(c.frag))+h.Length > max) {
+		c.client.Close(hub.ReasonTooBig)
+		return errStop
+	}
+	if !h.Masked || h.Rsv != 0 || (h.OpCode.IsControl() && (!h.Fin || h.Length > 125)) {
+		c.client.Close(hub.ReasonProtocol)
+		return errStop
+	}
+	// Grow the buffer as bytes arrive rather than trusting the header's
+	// length up front: a peer that announces 64 KiB and sends nothing pins
+	// little memory.
+	buf := bytes.NewBuffer(make([]byte, 0, min(h.Length, 4096)))
+	if _, err := io.CopyN(buf, br, h.Length); err != nil {
+		return err
+	}
+	payload := buf.Bytes()
+	ws.Cipher(payload, h.Mask, 0)
+	c.touch()
+	switch h.OpCode {
+	case ws.OpClose:
+		c.client.Close(hub.ReasonNormal)
+		return errStop
+	case ws.OpPing:
+		if c.limiter != nil && !c.limiter.Allow() {
+			return c.bad(nil, hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
+		}
+		c.client.Send(frame(ws.OpPong, payload))
+	case ws.OpPong:
+	case ws.OpText, ws.OpBinary:
+		if c.frag != nil {
+			c.client.Close(hub.ReasonProtocol)
+			return errStop
+		}
+		if !h.Fin {
+			c.frag = payload
+			return nil
+		}
+		return c.handle(payload)
+	case ws.OpContinuation:
+		if c.frag == nil {
+			c.client.Close(hub.ReasonProtocol)
+			return errStop
+		}
+		c.frag = append(c.frag, payload...)
+		if h.Fin {
+			msg := c.frag
+			c.frag = nil
+			return c.handle(msg)
+		}
+	default:
+		c.client.Close(hub.ReasonProtocol)
+		return errStop
+	}
+	return nil
+}
+
+// clientFrame is a frame from the client (CONTRACT §6).
+type clientFrame struct {
+	Op    string          `json:"op"`
+	Room  string          `json:"room"`
+	Ref   json.RawMessage `json:"ref"`
+	Since *uint64         `json:"since"`
+}
+
+// decodeFrame parses and checks one client message.
+func decodeFrame(msg []byte) (clientFrame, *hub.Error) {
+	var f clientFrame
+	if err := json.Unmarshal(msg, &f); err != nil {
+		// Echo the ref if the frame has one, even though the rest is bad.
+		var probe struct {
+			Ref json.RawMessage `json:"ref"`
+		}
+		_ = json.Unmarshal(msg, &probe)
+		f = clientFrame{Ref: validRef(probe.Ref)}
+		return f, hub.Errorf(hub.CodeBadRequest, "frame is not a valid JSON object: %v", err)
+	}
+	f.Ref = validRef(f.Ref)
+	switch f.Op {
+	case "join", "leave":
+		if f.Room == "" {
+			return f, hub.Errorf(hub.CodeBadRequest, "%s needs a room", f.Op)
+		}
+		if _, err := room.Parse(f.Room); err != nil {
+			return f, hub.Errorf(hub.CodeBadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", f.Room)
+		}
+		if f.Op == "leave" && f.Since != nil {
+			return f, hub.Errorf(hub.CodeBadRequest, "since is only for join")
+		}
+	case "ping":
+	case "":
+		return f, hub.Errorf(hub.CodeBadRequest, "missing op")
+	default:
+		return f, hub.Errorf(hub.CodeBadRequest, "unknown op %q", f.Op)
+	}
+	return f, nil
+}
+
+// validRef keeps a ref that is a JSON string or number, short enough to echo.
+func validRef(ref json.RawMessage) json.RawMessage {
+	if len(ref) == 0 || len(ref) > 128 {
+		return nil
+	}
+	if ref[0] == '"' || ref[0] == '-' || (ref[0] >= '0' && ref[0] <= '9') {
+		return ref
+	}
+	return nil
+}
+
+// handle runs one client message.
+func (c *conn) handle(msg []byte) error {
+	if c.limiter != nil && !c.limiter.Allow() {
+		return c.bad(nil, hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
+	}
+	f, werr := decodeFrame(msg)
+	if werr != nil {
+		return c.bad(f.Ref, werr)
+	}
+	switch f.Op {
+	case "ping":
+		c.client.Send((&reply{Op: "pong", Ref: f.Ref}).frame())
+	case "join":
+		c.join(f)
+	case "leave":
+		r, _ := room.Parse(f.Room)
+		if err := c.client.Leave(r); err != nil {
+			c.client.Send(errorFrame(f.Ref, hub.AsError(err)))
+			return nil
+		}
+		c.client.Send((&reply{Op: "ok", Ref: f.Ref, Room: f.Room}).frame())
+	}
+	return nil
+}
+
+func (c *conn) join(f clientFrame) {
+	r, _ := room.Parse(f.Room)
+	ctx, cancel := context.WithTimeout(context.Background(), c.t.cfg.WriteTimeout)
+	defer cancel()
+	if err := c.t.hub.Authorize(ctx, c.client.Principal(), r); err != nil {
+		c.client.Send(errorFrame(f.Ref, hub.AsError(err)))
+		return
+	}
+	err := c.client.Join(ctx, []room.Room{r}, hub.JoinOptions{
+		Since:    f.Since,
+		MaxRooms: c.t.cfg.MaxRooms,
+		Ack: func(a hub.JoinAck) {
+			ok := &reply{Op: "ok", Ref: f.Ref, Room: f.Room}
+			if f.Since != nil {
+				ok.Recovered = &a.Recovered
+			} else {
+				ok.Seq = &a.Seq
+			}
+			c.client.Send(ok.frame())
+		},
+	})
+	if err != nil {
+		e := hub.AsError(err)
+		if e.Code == hub.CodeInternal {
+			c.t.log.Error("join failed", "room", f.Room, "user", c.client.Principal().User, "err", err)
+		}
+		c.client.Send(errorFrame(f.Ref, e))
+	}
+}
+
+// bad answers a bad frame; too many of them close the connection.
+func (c *conn) bad(ref json.RawMessage, e *hub.Error) error {
+	c.client.Send(errorFrame(ref, e))
+	c.errs++
+	if max := c.t.cfg.MaxErrors; max > 0 && c.errs >= max {
+		c.client.Drain(hub.ReasonAbusive)
+		return errStop
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package ws
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gobwas/ws"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/web"
+)
+
+// Name is the transport's name in config and metrics.
+const Name = "ws"
+
+// Transport serves WebSocket connections.
+type Transport struct {
+	cfg      config.WS
+	hub      *hub.Hub
+	auth     *auth.Authenticator
+	origins  *web.Origins
+	log      *slog.Logger
+	format   hub.Format
+	poller   *poller
+	upgrader ws.HTTPUpgrader
+	rejected *prometheus.CounterVec
+
+	readers sync.Pool
+	stop    chan struct{}
+	once    sync.Once
+	closed  atomic.Bool
+}
+
+// New makes the transport and registers its wire format with h.
+func New(cfg config.WS, origins []string, h *hub.Hub, a *auth.Authenticator, log *slog.Logger) (*Transport, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "ws"),
+		rejected: h.Metrics().RejectedUpgrade, stop: make(chan struct{})}
+	t.format = h.RegisterFormat(Name, hub.EncoderFunc(encodeEvent))
+	t.upgrader = ws.HTTPUpgrader{Timeout: cfg.HandshakeTimeout}
+	t.readers.New = func() any { return bufio.NewReaderSize(nil, 4096) }
+	p, err := newPoller(t.onReadable)
+	if err != nil {
+		return nil, err
+	}
+	t.poller = p
+	go t.sweep()
+	return t, nil
+}
+
+// ServeHTTP authenticates and upgrades a connection.
+func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t.closed.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if !t.origins.Allowed(r) {
+		t.reject(w, http.StatusForbidden, "origin", "origin not allowed")
+		return
+	}
+	p, err := t.auth.FromRequest(r)
+	if err != nil {
+		t.reject(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		return
+	}
+	nc, rw, _, err := t.upgrader.Upgrade(r, w)
+	if err != nil {
+		t.rejected.WithLabelValues(Name, "handshake").Inc()
+		t.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	c := &conn{t: t, nc: nc, fd: -1}
+	if fd, err := connFD(nc); err == nil {
+		c.fd = fd // before the client exists: Disconnect may run at once
+	}
+	c.touch()
+	c.limiter = newLimiter(t.cfg.RateLimit, t.cfg.RateBurst)
+	c.client = t.hub.NewClient(p, t.format, c, t.cfg.QueueBytes)
+	c.client.Send((&reply{Op: "welcome", Conn: c.client.ID(), User: p.User}).frame())
+	if rw != nil && rw.Reader.Buffered() > 0 {
+		// The client sent frames right behind its handshake.
+		if !c.readFrames(rw.Reader) {
+			return
+		}
+	}
+	if err := t.poller.add(c); err != nil {
+		t.log.Error("poller", "err", err)
+		c.client.Close(hub.ReasonInternal)
+	}
+}
+
+func (t *Transport) reject(w http.ResponseWriter, status int, reason, msg string) {
+	t.rejected.WithLabelValues(Name, reason).Inc()
+	code := hub.CodeUnauthorized
+	if status == http.StatusForbidden {
+		code = hub.CodeForbidden
+	}
+	web.WriteError(w, status, code, msg)
+}
+
+// sweep pings every connection each ping interval and closes the silent.
+func (t *Transport) sweep() {
+	tick := time.NewTicker(t.cfg.PingInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case now := <-tick.C:
+			idle := now.Add(-t.cfg.IdleTimeout).UnixNano()
+			t.poller.each(func(c *conn) {
+				if c.lastRead.Load() < idle {
+					c.client.Close(hub.ReasonIdle)
+					return
+				}
+				c.client.Send(pingFrame)
+			})
+		}
+	}
+}
+
+// StopAccepting refuses new connections (503) from now on.
+func (t *Transport) StopAccepting() { t.closed.Store(true) }
+
+// Close stops accepting connections, the sweeper and the poller. Call it
+// after hub.Shutdown has closed the connections. It is idempotent.
+func (t *Transport) Close(context.Context) error {
+	t.closed.Store(true)
+	t.once.Do(func() {
+		close(t.stop)
+		t.poller.close()
+	})
+	return nil
+}
