@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -18,6 +19,7 @@ import (
 type conn struct {
 	t       *Transport
 	nc      net.Conn
+	rc      syscall.RawConn // nil: no non-blocking write attempts
 	fd      int
 	client  *hub.Client
 	limiter *rate.Limiter
@@ -47,8 +49,28 @@ func newLimiter(perSec float64, burst int) *rate.Limiter {
 
 func (c *conn) touch() { c.lastRead.Store(time.Now().UnixNano()) }
 
-// Flush writes frames with one writev.
+// Flush writes frames with one writev. It first tries without blocking,
+// which needs no deadline; only what the socket did not take is written
+// under the write timeout.
 func (c *conn) Flush(frames [][]byte) error {
+	if c.interrupted.Load() {
+		return errInterrupted
+	}
+	n, err := c.tryWrite(frames)
+	if err != nil {
+		return err // nothing was written
+	}
+	for n > 0 && len(frames) > 0 {
+		if n < len(frames[0]) {
+			frames[0] = frames[0][n:]
+			break
+		}
+		n -= len(frames[0])
+		frames = frames[1:]
+	}
+	if len(frames) == 0 {
+		return nil
+	}
 	if err := c.nc.SetWriteDeadline(time.Now().Add(c.t.cfg.WriteTimeout)); err != nil {
 		return err
 	}
@@ -59,6 +81,14 @@ func (c *conn) Flush(frames [][]byte) error {
 	if _, err := bufs.WriteTo(c.nc); err != nil {
 		c.broken.Store(true) // possibly half a frame on the wire
 		return err
+	}
+	// Clear the deadline: a deadline that expires later would make the next
+	// non-blocking attempt fail.
+	if err := c.nc.SetWriteDeadline(time.Time{}); err != nil {
+		return err
+	}
+	if c.interrupted.Load() {
+		return errInterrupted
 	}
 	return nil
 }

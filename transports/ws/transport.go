@@ -79,7 +79,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.log.Debug("upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	c := &conn{t: t, nc: nc, fd: -1}
+	c := &conn{t: t, nc: nc, rc: rawConn(nc), fd: -1}
 	if fd, err := connFD(nc); err == nil {
 		c.fd = fd // before the client exists: Disconnect may run at once
 	}
