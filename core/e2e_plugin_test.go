@@ -120,6 +120,28 @@ func TestPluginSchemaInvalidEventIsRejected(t *testing.T) {
 	}
 }
 
+// An emitted event larger than publish.max_event_bytes is rejected like a
+// schema-invalid one: it would not fit a client's queue.
+func TestPluginOversizeEventIsRejected(t *testing.T) {
+	n := pluginNode(t, "publish {\n  max_event_bytes = \"2KiB\"\n}\n")
+	tok := n.Token("u1")
+	c := n.DialWS(tok)
+	c.Join("user:u1")
+	if st, b := n.Do("POST", "/v1/test/blob/user:u1?bytes=4000", nil, authz(tok)); st != 400 || !strings.Contains(string(b), "max_event_bytes") {
+		t.Fatalf("oversize: %d %s", st, b)
+	}
+	if v := testutilValue(n.Server.Metrics().PluginEventsRejected.WithLabelValues("test")); v != 1 {
+		t.Fatalf("rejected counter %v", v)
+	}
+	if st, b := n.Do("POST", "/v1/test/blob/user:u1?bytes=100", nil, authz(tok)); st != 204 {
+		t.Fatalf("small: %d %s", st, b)
+	}
+	var d struct{ Pad string }
+	if err := json.Unmarshal(mustData(t, c.NextEvent()), &d); err != nil || len(d.Pad) != 100 {
+		t.Fatalf("first event delivered: %d bytes of padding, %v", len(d.Pad), err)
+	}
+}
+
 func TestPluginOwnsRoomKind(t *testing.T) {
 	n := pluginNode(t, "")
 	boxer := n.DialWS(n.Token("boxer"))

@@ -144,6 +144,13 @@ func TestPMNonMemberIsRefused(t *testing.T) {
 	if s, resp, b := n.DialSSE(n.SSEURL("task:"+tid), authz(u3)); s != nil || resp.StatusCode != 403 {
 		t.Errorf("u3 sse task:%s: %d %s", tid, resp.StatusCode, b)
 	}
+	// Rooms that do not exist are refused the same way: a join does not
+	// tell whether a project or task exists.
+	refused(t, c3, "project:nope", "forbidden")
+	refused(t, c3, "task:nope", "forbidden")
+	if s, resp, b := n.DialSSE(n.SSEURL("project:nope"), authz(u3)); s != nil || resp.StatusCode != 403 {
+		t.Errorf("u3 sse project:nope: %d %s", resp.StatusCode, b)
+	}
 
 	// u2 is refused until added, then let in.
 	u2 := n.Token("u2")
@@ -267,9 +274,8 @@ func TestPMRevocationIsLive(t *testing.T) {
 			checkEnvelope(t, f.CloudEvent(t), "projects", "u1", corr, kv{"id": pid})
 		}
 		c.Send(kv{"op": "join", "room": proom, "ref": "again"})
-		// not_found today (the projects plugin's answer for an unknown
-		// project); CONTRACT §4 would say forbidden.
-		if f := c.Reply(); f.Op != "error" || (f.Code != "not_found" && f.Code != "forbidden") {
+		// The project is gone: forbidden, as for any room one may not join.
+		if f := c.Reply(); f.Op != "error" || f.Code != "forbidden" {
 			t.Fatalf("join %s after deletion: %+v", proom, f)
 		}
 	}

@@ -100,7 +100,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		return nil, fmt.Errorf("core: %w", err)
 	}
 	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
-		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: cfg.Publish.MaxBodyBytes})
+		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: cfg.Publish.MaxBodyBytes,
+		MaxEventBytes: cfg.Publish.MaxEventBytes})
 	if err := s.plugins.Start(ctx); err != nil {
 		s.bus.Close()
 		return nil, err

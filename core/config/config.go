@@ -211,7 +211,8 @@ type Publish struct {
 	MaxBatch int
 	// MaxRooms an event may be sent to. Zero is invalid.
 	MaxRooms int
-	// MaxEventBytes of one event's encoded data; at most MaxBodyBytes.
+	// MaxEventBytes bounds one encoded event (envelope and data); at most
+	// MaxBodyBytes.
 	// Zero is invalid.
 	MaxEventBytes int64
 }

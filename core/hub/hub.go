@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"hash/fnv"
 	"log/slog"
 	"sync"
@@ -113,8 +114,22 @@ func (h *Hub) RegisterFormat(name string, enc Encoder) Format {
 // Metrics returns the hub's collectors.
 func (h *Hub) Metrics() *metrics.Metrics { return h.metrics }
 
-// Authorize asks the authorizer whether p may join r.
+// Authorize asks whether p may join r, with the answer a client sees: a
+// room that does not exist is refused as forbidden, like one p may not
+// join, so a join never tells whether a room exists (CONTRACT §4).
 func (h *Hub) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
+	err := h.authz.Authorize(ctx, p, r)
+	var e *Error
+	if errors.As(err, &e) && e.Code == CodeNotFound {
+		return Errorf(CodeForbidden, "may not join %s", r)
+	}
+	return err
+}
+
+// AskOwner is Authorize with the room owner's own answer (not_found for a
+// room that does not exist), for plugins asking about another plugin's
+// rooms.
+func (h *Hub) AskOwner(ctx context.Context, p *auth.Principal, r room.Room) error {
 	return h.authz.Authorize(ctx, p, r)
 }
 

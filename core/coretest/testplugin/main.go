@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 type config struct {
 	Mode string `hcl:"mode,optional"`
 }
+
+var blobSchema = []byte(`{"type":"object","required":["pad"],"properties":{"pad":{"type":"string"}}}`)
 
 var pingSchema = []byte(`{"type":"object","required":["n"],"properties":{"n":{"type":"integer"}},"additionalProperties":false}`)
 
@@ -38,6 +41,7 @@ func main() {
 		p.rt.Handle("POST", "/test/outbox/{room}", p.outbox)
 		p.rt.Handle("POST", "/test/invalid/{room}", p.invalid)
 		p.rt.Handle("POST", "/test/undeclared/{room}", p.undeclared)
+		p.rt.Handle("POST", "/test/blob/{room}", p.blob)
 		p.rt.Handle("GET", "/test/pid", p.pid)
 		p.rt.Handle("GET", "/test/may/{room}", p.may)
 		p.rt.Handle("POST", "/test/revoke/{user}/{room}", p.revoke)
@@ -50,7 +54,8 @@ func main() {
 func (p *plug) Info() sdk.Info {
 	return sdk.Info{Name: "test", APIVersion: sdk.APIVersion1, Routes: p.rt.Routes(), RoomKinds: []string{"box"},
 		Subscriptions: []string{"demo.hello.said"},
-		Events:        []sdk.EventType{{Type: "test.ping", Schema: pingSchema, Description: "a ping", Rooms: []string{"any"}}}}
+		Events: []sdk.EventType{{Type: "test.ping", Schema: pingSchema, Description: "a ping", Rooms: []string{"any"}},
+			{Type: "test.blob", Schema: blobSchema, Description: "padding of any size", Rooms: []string{"any"}}}}
 }
 
 func (p *plug) Handle(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
@@ -99,6 +104,16 @@ func (p *plug) outbox(ctx context.Context, r *sdk.Request) (*sdk.Response, error
 
 func (p *plug) invalid(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	err := p.host.Emit(ctx, sdk.NewEvent("test.ping", map[string]string{"n": "not a number"}).To(r.Param("room")))
+	return nil, err
+}
+
+// blob emits an event whose data is ?bytes= bytes of padding.
+func (p *plug) blob(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
+	n, err := strconv.Atoi(r.Query.Get("bytes"))
+	if err != nil || n < 0 {
+		return nil, sdk.BadRequest("bytes: %v", err)
+	}
+	err = p.host.Emit(ctx, sdk.NewEvent("test.blob", map[string]string{"pad": strings.Repeat("x", n)}).To(r.Param("room")))
 	return nil, err
 }
 

@@ -29,6 +29,8 @@ type Options struct {
 	Metrics      *metrics.Metrics
 	Logger       *slog.Logger
 	MaxBodyBytes int64
+	// MaxEventBytes bounds an emitted event, encoded (0: no bound).
+	MaxEventBytes int64
 }
 
 // Host runs the configured plugins.

@@ -108,6 +108,9 @@ func (in *instance) emit(ctx context.Context, ev *pluginv1.Event) *pluginv1.Emit
 	if err != nil {
 		return reject("event %s: %v", ev.Type, err)
 	}
+	if max := in.h.o.MaxEventBytes; max > 0 && int64(len(b)) > max {
+		return reject("event %s is %d bytes encoded; at most %d (publish.max_event_bytes)", ev.Type, len(b), max)
+	}
 	msgs := make([]bus.Message, len(rooms))
 	for i, r := range rooms {
 		msgs[i] = bus.Message{Room: r, MsgID: ev.Id + "|" + r.String(), Type: ev.Type, Data: b}
@@ -142,7 +145,7 @@ func (s *hostService) Authorize(ctx context.Context, req *pluginv1.AuthorizeRequ
 	if err != nil {
 		return &pluginv1.AuthorizeResponse{Code: hub.CodeBadRequest, Message: err.Error()}, nil
 	}
-	if err := s.in.h.o.Hub.Authorize(ctx, principal(req.Principal), r); err != nil {
+	if err := s.in.h.o.Hub.AskOwner(ctx, principal(req.Principal), r); err != nil {
 		e := hub.AsError(err)
 		return &pluginv1.AuthorizeResponse{Code: e.Code, Message: e.Message}, nil
 	}
