@@ -22,6 +22,18 @@ type Sink interface {
 	Disconnect(reason Reason)
 }
 
+// DirectWriter is a Sink that can also write without blocking. The
+// dispatcher writes a live event straight to an idle client that way,
+// instead of handing it to a writer goroutine: at modest rates most
+// deliveries find the client idle, and this saves a goroutine start and
+// a scheduler wake-up per delivery.
+type DirectWriter interface {
+	// TryWrite writes as much of b as the connection takes at once,
+	// without blocking, and reports how many bytes went out. The hub
+	// never calls it concurrently with Flush or Disconnect.
+	TryWrite(b []byte) (int, error)
+}
+
 // Client is one connection on this node.
 type Client struct {
 	id     string
@@ -29,8 +41,9 @@ type Client struct {
 	format Format
 	hub    *Hub
 	sink   Sink
-	max    int64  // queue bound in bytes
-	write  func() // c.writeLoop, bound once so starting a writer allocates nothing
+	direct DirectWriter // sink, if it writes without blocking; else nil
+	max    int64        // queue bound in bytes
+	write  func()       // c.writeLoop, bound once so starting a writer allocates nothing
 
 	mu       sync.Mutex // leaf lock: guards the fields below
 	queue    [][]byte
@@ -61,6 +74,7 @@ func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64
 		done:   make(chan struct{}),
 	}
 	c.write = c.writeLoop
+	c.direct, _ = sink.(DirectWriter)
 	h.clients.Store(c, struct{}{})
 	h.conns[f].Inc()
 	if h.closed.Load() {
@@ -82,7 +96,11 @@ func (c *Client) Done() <-chan struct{} { return c.done }
 // reports false if the client is closed or was cut off for overflowing.
 func (c *Client) Send(frame []byte) bool { return c.enqueue(frame) }
 
-func (c *Client) enqueue(b []byte) bool {
+func (c *Client) enqueue(b []byte) bool { return c.push(b, false) }
+
+// push queues b; with direct, it writes b at once, without blocking, if
+// nothing else is queued or being written.
+func (c *Client) push(b []byte, direct bool) bool {
 	c.mu.Lock()
 	if c.closed || c.draining {
 		c.mu.Unlock()
@@ -93,8 +111,14 @@ func (c *Client) enqueue(b []byte) bool {
 		c.cutOff(ReasonSlow)
 		return false
 	}
-	c.queue = append(c.queue, b)
 	c.size += int64(len(b))
+	if direct && c.direct != nil && !c.writing {
+		c.writing = true // own the sink, as a writer would
+		c.mu.Unlock()
+		c.writeDirect(b)
+		return true
+	}
+	c.queue = append(c.queue, b)
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
@@ -102,6 +126,34 @@ func (c *Client) enqueue(b []byte) bool {
 		go c.write()
 	}
 	return true
+}
+
+// writeDirect writes b without blocking while the caller owns the sink.
+// What the connection did not take goes first in the queue, and a writer
+// takes over if anything is left to do.
+func (c *Client) writeDirect(b []byte) {
+	n, err := c.direct.TryWrite(b)
+	c.mu.Lock()
+	c.size -= int64(n)
+	switch {
+	case err != nil:
+		if !c.closed {
+			c.closed = true
+			c.reason = ReasonWriteErr
+			c.queue = nil
+		}
+	case n < len(b):
+		c.queue = append(c.queue, nil)
+		copy(c.queue[1:], c.queue)
+		c.queue[0] = b[n:]
+	}
+	if !c.closed && !c.draining && len(c.queue) == 0 {
+		c.writing = false
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	go c.write() // writes the rest, or disconnects
 }
 
 // writeLoop owns the sink until the queue is empty.

@@ -38,6 +38,10 @@ type Options struct {
 	// limit) skips them in rooms with more members on this node.
 	Presence           bool
 	PresenceMaxMembers int
+	// DirectWrites is how many members of a room the dispatcher may write
+	// to directly per event (see DirectWriter); 0 means 128, negative
+	// none.
+	DirectWrites int
 }
 
 // Hub holds the rooms that have members on this node.
@@ -51,6 +55,9 @@ type Hub struct {
 
 	presenceOn  bool
 	presenceMax int
+
+	directMax int        // clients per event the dispatcher may write to directly
+	backlog   func() int // live messages waiting behind the one dispatched; nil: unknown
 
 	formats   []format
 	delivered [MaxFormats]prometheus.Counter
@@ -85,7 +92,16 @@ func New(o Options) *Hub {
 	}
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
-		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers}
+		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, directMax: o.DirectWrites}
+	switch {
+	case h.directMax == 0:
+		h.directMax = 128
+	case h.directMax < 0:
+		h.directMax = 0
+	}
+	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
+		h.backlog = b.LiveBacklog
+	}
 	for i := range h.shards {
 		h.shards[i].rooms = make(map[string]*roomState)
 	}
@@ -204,8 +220,16 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 			h.delivered[f].Add(float64(rs.formats[f]))
 		}
 	}
-	for _, mb := range rs.members {
-		mb.deliver(ev)
+	// Write directly to idle clients while the dispatcher keeps up: a
+	// bounded number per event, and none while live messages queue up
+	// behind this one (then writer goroutines share the work, and
+	// coalesce).
+	direct := h.directMax
+	if h.backlog != nil && h.backlog() > 0 {
+		direct = 0
+	}
+	for i, mb := range rs.members {
+		mb.deliver(ev, i < direct)
 	}
 	rs.mu.RUnlock()
 }

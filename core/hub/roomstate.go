@@ -90,9 +90,10 @@ type member struct {
 	floor uint64
 }
 
-// deliver queues ev to the member's client, or buffers it while the member
-// is recovering.
-func (mb *member) deliver(ev *Event) {
+// deliver queues ev to the member's client (or, with direct, writes it
+// at once if the client is idle: see Client.push), or buffers it while the
+// member is recovering.
+func (mb *member) deliver(ev *Event, direct bool) {
 	if mb.recovering.Load() {
 		mb.mu.Lock()
 		if mb.recovering.Load() {
@@ -110,7 +111,7 @@ func (mb *member) deliver(ev *Event) {
 	if ev.Seq != 0 && ev.Seq <= mb.floor {
 		return
 	}
-	mb.c.enqueue(ev.frames[mb.c.format])
+	mb.c.push(ev.frames[mb.c.format], direct)
 }
 
 // finish ends the recovery of a client's new members together: the events

@@ -30,12 +30,17 @@ type conn struct {
 	broken      atomic.Bool  // a write failed part way: no more frames fit
 	removed     bool         // guarded by the poller's mutex
 
+	one [1][]byte // TryWrite's argument to tryWrite; owned by the sink's owner
+
 	// Owned by the reading goroutine.
 	errs int    // bad frames so far
 	frag []byte // a fragmented message being reassembled
 }
 
-var _ hub.Sink = (*conn)(nil)
+var (
+	_ hub.Sink         = (*conn)(nil)
+	_ hub.DirectWriter = (*conn)(nil)
+)
 
 func newLimiter(perSec float64, burst int) *rate.Limiter {
 	if perSec <= 0 {
@@ -91,6 +96,17 @@ func (c *conn) Flush(frames [][]byte) error {
 		return errInterrupted
 	}
 	return nil
+}
+
+// TryWrite writes what the socket takes of b now, without blocking.
+func (c *conn) TryWrite(b []byte) (int, error) {
+	if c.interrupted.Load() {
+		return 0, errInterrupted
+	}
+	c.one[0] = b
+	n, err := c.tryWrite(c.one[:])
+	c.one[0] = nil
+	return n, err
 }
 
 var errInterrupted = errors.New("ws: write interrupted")

@@ -46,6 +46,9 @@ func (l *live) run() {
 	}
 }
 
+// LiveBacklog is how many live messages wait to be dispatched.
+func (b *Bus) LiveBacklog() int { return len(b.live.ch) }
+
 // slow is called from the connection's error handler when NATS dropped
 // messages of sub because the channel was full.
 func (l *live) slow(sub *nats.Subscription) {
