@@ -41,9 +41,8 @@ type Client struct {
 	format Format
 	hub    *Hub
 	sink   Sink
-	direct DirectWriter // sink, if it writes without blocking; else nil
-	max    int64        // queue bound in bytes
-	write  func()       // c.writeLoop, bound once so starting a writer allocates nothing
+	max    int64  // queue bound in bytes
+	write  func() // c.writeLoop, bound once so starting a writer allocates nothing
 
 	mu       sync.Mutex // leaf lock: guards the fields below
 	queue    [][]byte
@@ -52,8 +51,9 @@ type Client struct {
 	writing  bool  // a goroutine owns the sink (writer or disconnector)
 	closed   bool  // no more frames are accepted
 	draining bool  // close once the queue is written
+	ended    bool  // disconnected
 	reason   Reason
-	done     chan struct{}
+	done     chan struct{} // made on demand: most connections never ask
 
 	rmu   sync.Mutex // guards rooms
 	rooms map[string]*member
@@ -71,10 +71,8 @@ func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64
 		hub:    h,
 		sink:   sink,
 		max:    queueBytes,
-		done:   make(chan struct{}),
 	}
 	c.write = c.writeLoop
-	c.direct, _ = sink.(DirectWriter)
 	h.clients.Store(c, struct{}{})
 	h.conns[f].Inc()
 	if h.closed.Load() {
@@ -90,11 +88,23 @@ func (c *Client) ID() string { return c.id }
 func (c *Client) Principal() *auth.Principal { return c.user }
 
 // Done is closed once the client has disconnected.
-func (c *Client) Done() <-chan struct{} { return c.done }
+func (c *Client) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		c.done = make(chan struct{})
+		if c.ended {
+			close(c.done)
+		}
+	}
+	return c.done
+}
 
-// Send queues one frame for this client only (replies, errors, pings). It
-// reports false if the client is closed or was cut off for overflowing.
-func (c *Client) Send(frame []byte) bool { return c.enqueue(frame) }
+// Send writes one frame for this client only (replies, errors, pings): at
+// once if the client is idle and its sink writes without blocking, else
+// through the queue. It reports false if the client is closed or was cut
+// off for overflowing.
+func (c *Client) Send(frame []byte) bool { return c.push(frame, true) }
 
 func (c *Client) enqueue(b []byte) bool { return c.push(b, false) }
 
@@ -112,11 +122,13 @@ func (c *Client) push(b []byte, direct bool) bool {
 		return false
 	}
 	c.size += int64(len(b))
-	if direct && c.direct != nil && !c.writing {
-		c.writing = true // own the sink, as a writer would
-		c.mu.Unlock()
-		c.writeDirect(b)
-		return true
+	if direct && !c.writing {
+		if dw, ok := c.sink.(DirectWriter); ok {
+			c.writing = true // own the sink, as a writer would
+			c.mu.Unlock()
+			c.writeDirect(dw, b)
+			return true
+		}
 	}
 	c.queue = append(c.queue, b)
 	start := !c.writing
@@ -131,8 +143,8 @@ func (c *Client) push(b []byte, direct bool) bool {
 // writeDirect writes b without blocking while the caller owns the sink.
 // What the connection did not take goes first in the queue, and a writer
 // takes over if anything is left to do.
-func (c *Client) writeDirect(b []byte) {
-	n, err := c.direct.TryWrite(b)
+func (c *Client) writeDirect(dw DirectWriter, b []byte) {
+	n, err := dw.TryWrite(b)
 	c.mu.Lock()
 	c.size -= int64(n)
 	switch {
@@ -250,5 +262,10 @@ func (c *Client) disconnect() {
 	c.sink.Disconnect(reason)
 	c.hub.clients.Delete(c)
 	c.hub.conns[c.format].Dec()
-	close(c.done)
+	c.mu.Lock()
+	c.ended = true
+	if c.done != nil {
+		close(c.done)
+	}
+	c.mu.Unlock()
 }

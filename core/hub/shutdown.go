@@ -19,7 +19,7 @@ func (h *Hub) Shutdown(ctx context.Context, reason Reason) error {
 	}
 	for _, c := range all {
 		select {
-		case <-c.done:
+		case <-c.Done():
 		case <-ctx.Done():
 			for _, c := range all {
 				c.Close(reason)

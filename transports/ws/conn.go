@@ -30,8 +30,6 @@ type conn struct {
 	broken      atomic.Bool  // a write failed part way: no more frames fit
 	removed     bool         // guarded by the poller's mutex
 
-	one [1][]byte // TryWrite's argument to tryWrite; owned by the sink's owner
-
 	// Owned by the reading goroutine.
 	errs int    // bad frames so far
 	frag []byte // a fragmented message being reassembled
@@ -61,7 +59,13 @@ func (c *conn) Flush(frames [][]byte) error {
 	if c.interrupted.Load() {
 		return errInterrupted
 	}
-	n, err := c.tryWrite(frames)
+	var n int
+	var err error
+	if len(frames) == 1 {
+		n, err = c.tryWrite(frames[0], nil)
+	} else {
+		n, err = c.tryWrite(nil, frames)
+	}
 	if err != nil {
 		return err // nothing was written
 	}
@@ -103,10 +107,7 @@ func (c *conn) TryWrite(b []byte) (int, error) {
 	if c.interrupted.Load() {
 		return 0, errInterrupted
 	}
-	c.one[0] = b
-	n, err := c.tryWrite(c.one[:])
-	c.one[0] = nil
-	return n, err
+	return c.tryWrite(b, nil)
 }
 
 var errInterrupted = errors.New("ws: write interrupted")

@@ -22,21 +22,21 @@ func rawConn(nc net.Conn) syscall.RawConn {
 	return rc
 }
 
-// tryWrite writes as much of frames as the socket takes right now, without
-// blocking, and reports how many bytes went out. Most writes fit in the
+// tryWrite writes as much of one (or, if one is nil, of many) as the socket
+// takes right now, without blocking, and reports how many bytes went out. Most writes fit in the
 // socket buffer, and this path needs neither a deadline nor the netpoller.
 // A socket that would block answers 0 and no error.
-func (c *conn) tryWrite(frames [][]byte) (int, error) {
+func (c *conn) tryWrite(one []byte, many [][]byte) (int, error) {
 	if c.rc == nil {
 		return 0, nil
 	}
 	var n int
 	var werr error
 	err := c.rc.Write(func(fd uintptr) bool {
-		if len(frames) == 1 {
-			n, werr = unix.Write(int(fd), frames[0])
+		if one != nil {
+			n, werr = unix.Write(int(fd), one)
 		} else {
-			n, werr = unix.Writev(int(fd), frames)
+			n, werr = unix.Writev(int(fd), many)
 		}
 		return true // never wait: the caller falls back to a blocking write
 	})

@@ -11,4 +11,4 @@ func rawConn(net.Conn) syscall.RawConn { return nil }
 
 // tryWrite writes nothing where raw non-blocking writes are not wired up:
 // Flush then always takes the blocking path.
-func (c *conn) tryWrite([][]byte) (int, error) { return 0, nil }
+func (c *conn) tryWrite([]byte, [][]byte) (int, error) { return 0, nil }
