@@ -9,8 +9,12 @@
 // queued to every member. Each Client has a queue bounded in bytes and at
 // most one writer goroutine, started when frames are queued and gone when
 // the queue is empty, which hands every queued frame to its Sink in one
-// call (one writev). A client whose queue overflows is cut off with
-// ReasonSlow; it never delays the other members of a room.
+// call (one writev). When a client is idle and its Sink is a DirectWriter,
+// the dispatcher writes the frame itself without blocking, for a bounded
+// number of members per event and only while no live messages wait behind
+// it; what the socket does not take goes to the queue. A client whose
+// queue overflows is cut off with ReasonSlow; it never delays the other
+// members of a room.
 //
 // Transports (transports/ws, transports/sse) implement Sink and create
 // Clients with Hub.NewClient.
