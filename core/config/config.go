@@ -148,6 +148,10 @@ type Hub struct {
 	// no presence events (each one goes to every member: filling a room of
 	// N costs N² frames). Zero means no limit.
 	PresenceMaxMembers int
+	// DirectWrites: how many members of a room the dispatcher writes to
+	// itself per live event, when they are idle (the rest go through
+	// writer goroutines). Zero turns direct writes off.
+	DirectWrites int
 }
 
 // WS is the `transport "ws"` block: the WebSocket transport.

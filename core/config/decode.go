@@ -44,6 +44,7 @@ func decodeFile(f *hcl.File, ctx *hcl.EvalContext, c *Config, src *sources) hcl.
 		d.integer("hub", b.Shards, &c.Hub.Shards)
 		d.boolean("hub", b.Presence, &c.Hub.Presence)
 		d.integer("hub", b.PresMax, &c.Hub.PresenceMaxMembers)
+		d.integer("hub", b.Direct, &c.Hub.DirectWrites)
 	}
 	if b := fh.Publish; b != nil {
 		const p = "publish"

@@ -44,6 +44,7 @@ func DefaultConfig() *Config {
 			Shards:             64,
 			Presence:           true,
 			PresenceMaxMembers: 1000,
+			DirectWrites:       128,
 		},
 		WS: WS{
 			Enabled:          true,

@@ -79,6 +79,7 @@ type (
 		Shards             int  `json:"shards"`
 		Presence           bool `json:"presence"`
 		PresenceMaxMembers int  `json:"presence_max_members"`
+		DirectWrites       int  `json:"direct_writes"`
 	}
 	jsonTransports struct {
 		WS  jsonWS  `json:"ws"`
@@ -147,7 +148,8 @@ func (c *Config) jsonView() jsonConfig {
 			MaxAge: d(c.History.MaxAge), MaxMsgs: c.History.MaxMsgs, MaxBytes: c.History.MaxBytes,
 			DuplicateWindow: d(c.History.DuplicateWindow), Stream: c.History.Stream,
 		},
-		Hub: jsonHub{Shards: c.Hub.Shards, Presence: c.Hub.Presence, PresenceMaxMembers: c.Hub.PresenceMaxMembers},
+		Hub: jsonHub{Shards: c.Hub.Shards, Presence: c.Hub.Presence, PresenceMaxMembers: c.Hub.PresenceMaxMembers,
+			DirectWrites: c.Hub.DirectWrites},
 		Transport: jsonTransports{
 			WS: jsonWS{
 				Enabled: c.WS.Enabled, Path: c.WS.Path, MaxFrameBytes: c.WS.MaxFrameBytes,

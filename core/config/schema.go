@@ -72,6 +72,7 @@ type hubHCL struct {
 	Shards   *hcl.Attribute `hcl:"shards,optional"`
 	Presence *hcl.Attribute `hcl:"presence,optional"`
 	PresMax  *hcl.Attribute `hcl:"presence_max_members,optional"`
+	Direct   *hcl.Attribute `hcl:"direct_writes,optional"`
 }
 
 // transportHCL keeps the body for the schema of the named transport.

@@ -28,6 +28,9 @@ func (c *Config) validate(src *sources) []error {
 	if c.Hub.PresenceMaxMembers < 0 {
 		v.errf("hub", "presence_max_members", "must be >= 0 (0 = no limit), got %d", c.Hub.PresenceMaxMembers)
 	}
+	if c.Hub.DirectWrites < 0 {
+		v.errf("hub", "direct_writes", "must be >= 0 (0 = off), got %d", c.Hub.DirectWrites)
+	}
 	v.ws(&c.WS, &c.Publish)
 	v.sse(&c.SSE, &c.Publish)
 	if !c.WS.Enabled && !c.SSE.Enabled {

@@ -54,6 +54,8 @@ func TestValidate(t *testing.T) {
 			`history: stream: must not contain white space, ".", "*", ">", "/" or "\", got "rooms.v1"`},
 		{"shards zero", func(c *config.Config) { c.Hub.Shards = 0 },
 			`hub: shards: must be a power of two (1, 2, 4, … 64, …), got 0`},
+		{"direct writes", func(c *config.Config) { c.Hub.DirectWrites = -1 },
+			`hub: direct_writes: must be >= 0 (0 = off), got -1`},
 		{"ws path", func(c *config.Config) { c.WS.Path = "ws" }, `transport "ws": path: must start with "/", got "ws"`},
 		{"same paths", func(c *config.Config) { c.SSE.Path = c.WS.Path },
 			`transport "sse": path: "/v1/ws" is already the ws path`},

@@ -64,9 +64,13 @@ func (s *directSink) snapshot() (out string, tries, flushes int) {
 }
 
 func joinDirect(t *testing.T, take int) (*directSink, *memBroker, room.Room) {
+	return joinDirectWith(t, take, 0)
+}
+
+func joinDirectWith(t *testing.T, take, directWrites int) (*directSink, *memBroker, room.Room) {
 	t.Helper()
 	b := newMemBroker()
-	h := New(Options{Broker: b}) // no presence: the client is idle after joining
+	h := New(Options{Broker: b, DirectWrites: directWrites}) // no presence: the client is idle after joining
 	f := h.RegisterFormat("test", testFormat)
 	s := newDirectSink(take)
 	c := h.NewClient(&auth.Principal{User: "u1"}, f, s, 1<<20)
@@ -89,6 +93,16 @@ func TestIdleClientIsWrittenDirectly(t *testing.T) {
 	out, tries, flushes := s.snapshot()
 	if out != want || tries != 5 || flushes != 0 {
 		t.Fatalf("got %q after %d direct writes and %d flushes; want %q, 5 and 0", out, tries, flushes, want)
+	}
+}
+
+// With direct writes off, every frame goes through a writer's Flush.
+func TestDirectWritesOff(t *testing.T) {
+	s, b, r := joinDirectWith(t, -1, -1)
+	b.store(r, "x", []byte("1"))
+	waitFor(t, func() bool { _, _, flushes := s.snapshot(); return flushes == 1 })
+	if out, tries, _ := s.snapshot(); tries != 0 || out != "user:u1|1|1" {
+		t.Fatalf("got %q after %d direct writes; want it flushed, none direct", out, tries)
 	}
 }
 

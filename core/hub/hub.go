@@ -40,7 +40,7 @@ type Options struct {
 	PresenceMaxMembers int
 	// DirectWrites is how many members of a room the dispatcher may write
 	// to directly per event (see DirectWriter); 0 means 128, negative
-	// none.
+	// none (config: hub.direct_writes, where 0 is off).
 	DirectWrites int
 }
 

@@ -46,6 +46,7 @@ hub {
   shards = 128
   presence = false
   presence_max_members = 50
+  direct_writes = 16
 }
 
 transport "ws" {
