@@ -28,6 +28,7 @@ type conn struct {
 	reading     atomic.Bool  // a goroutine is reading
 	interrupted atomic.Bool  // the hub asked to abort writing
 	broken      atomic.Bool  // a write failed part way: no more frames fit
+	midFrame    atomic.Bool  // TryWrite sent part of a frame; Flush sends the rest
 	removed     bool         // guarded by the poller's mutex
 
 	// Owned by the reading goroutine.
@@ -72,12 +73,14 @@ func (c *conn) Flush(frames [][]byte) error {
 	for n > 0 && len(frames) > 0 {
 		if n < len(frames[0]) {
 			frames[0] = frames[0][n:]
+			c.midFrame.Store(true)
 			break
 		}
 		n -= len(frames[0])
 		frames = frames[1:]
 	}
 	if len(frames) == 0 {
+		c.midFrame.Store(false)
 		return nil
 	}
 	if err := c.nc.SetWriteDeadline(time.Now().Add(c.t.cfg.WriteTimeout)); err != nil {
@@ -91,6 +94,7 @@ func (c *conn) Flush(frames [][]byte) error {
 		c.broken.Store(true) // possibly half a frame on the wire
 		return err
 	}
+	c.midFrame.Store(false)
 	// Clear the deadline: a deadline that expires later would make the next
 	// non-blocking attempt fail.
 	if err := c.nc.SetWriteDeadline(time.Time{}); err != nil {
@@ -107,7 +111,11 @@ func (c *conn) TryWrite(b []byte) (int, error) {
 	if c.interrupted.Load() {
 		return 0, errInterrupted
 	}
-	return c.tryWrite(b, nil)
+	n, err := c.tryWrite(b, nil)
+	if n > 0 && n < len(b) {
+		c.midFrame.Store(true) // the hub queues the rest first
+	}
+	return n, err
 }
 
 var errInterrupted = errors.New("ws: write interrupted")
@@ -131,7 +139,8 @@ const (
 // reset the connection, and the peer would lose the close frame.
 func (c *conn) Disconnect(r hub.Reason) {
 	c.t.poller.remove(c)
-	if r != hub.ReasonWriteErr && !c.broken.Load() {
+	// A close frame after part of a frame would garble both.
+	if r != hub.ReasonWriteErr && !c.broken.Load() && !c.midFrame.Load() {
 		_ = c.nc.SetWriteDeadline(time.Now().Add(closeGrace))
 		if _, err := c.nc.Write(closeFrame(r)); err == nil {
 			if hc, ok := c.nc.(interface{ CloseWrite() error }); ok {

@@ -1,0 +1,64 @@
+package ws
+
+import (
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/hub"
+)
+
+// tcpPair returns the two ends of a loopback TCP connection with small
+// buffers, so that a large write fills them.
+func tcpPair(t *testing.T) (server, peer *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	p, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, peer = s.(*net.TCPConn), p.(*net.TCPConn)
+	_ = server.SetWriteBuffer(4096)
+	_ = peer.SetReadBuffer(4096)
+	t.Cleanup(func() { server.Close(); peer.Close() })
+	return server, peer
+}
+
+// After a direct write that sent only part of a frame, disconnecting must
+// not append a close frame: the peer would read it as the rest of the
+// frame. The peer sees the partial bytes, then the end of the stream.
+func TestNoCloseFrameAfterPartOfAFrame(t *testing.T) {
+	server, peer := tcpPair(t)
+	p, err := newPoller(func(*conn) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	c := &conn{t: &Transport{cfg: config.WS{WriteTimeout: time.Second}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
+
+	big := make([]byte, 16<<20) // far more than the socket buffers hold
+	n, err := c.TryWrite(big)
+	if err != nil || n <= 0 || n >= len(big) {
+		t.Fatalf("TryWrite: %d of %d bytes, %v; want a partial write", n, len(big), err)
+	}
+	// The peer takes what was sent, which leaves room for a close frame.
+	if _, err := io.ReadFull(peer, make([]byte, n)); err != nil {
+		t.Fatal(err)
+	}
+	c.Disconnect(hub.ReasonSlow)
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	rest, err := io.ReadAll(peer)
+	if err != nil || len(rest) != 0 {
+		t.Fatalf("after the partial frame: %d more bytes (%v); want none", len(rest), err)
+	}
+}
