@@ -217,15 +217,34 @@ func TestWSRateLimit(t *testing.T) {
 	c := n.DialWS(n.Token("u1"))
 	limited := false
 	for i := 0; i < 5; i++ {
-		c.Send(`{"op":"ping"}`)
+		c.Send(fmt.Sprintf(`{"op":"ping","ref":"p%d"}`, i))
 	}
 	for i := 0; i < 5; i++ {
-		if f := c.Read(); f.Code == "rate_limited" {
+		f := c.Read()
+		if want := fmt.Sprintf(`"p%d"`, i); string(f.Ref) != want {
+			t.Errorf("reply %d (%s %s): ref %q, want %q", i, f.Op, f.Code, f.Ref, want)
+		}
+		if f.Code == "rate_limited" {
 			limited = true
 		}
 	}
 	if !limited {
 		t.Fatal("5 frames at once with burst 2 were not rate limited")
+	}
+}
+
+// Any ref is echoed, however long (the frame limit bounds it).
+func TestWSLongRefIsEchoed(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	c := n.DialWS(n.Token("u1"))
+	ref := strings.Repeat("r", 1000)
+	c.Send(fmt.Sprintf(`{"op":"ping","ref":%q}`, ref))
+	if f := c.Reply(); f.Op != "pong" || string(f.Ref) != `"`+ref+`"` {
+		t.Fatalf("got %s with a ref of %d bytes, want pong echoing %d", f.Op, len(f.Ref), len(ref))
+	}
+	c.Send(fmt.Sprintf(`{"op":"join","room":"user:u2","ref":%q}`, ref))
+	if f := c.Reply(); f.Code != "forbidden" || string(f.Ref) != `"`+ref+`"` {
+		t.Fatalf("got %s %s with a ref of %d bytes", f.Op, f.Code, len(f.Ref))
 	}
 }
 

@@ -141,23 +141,22 @@ func decodeFrame(msg []byte) (clientFrame, *hub.Error) {
 	return f, nil
 }
 
-// validRef keeps a ref that is a JSON string or number, short enough to echo.
+// validRef keeps a ref to echo: any JSON value but null (CONTRACT §6: the
+// ref is echoed back). Its size is bounded by max_frame_bytes.
 func validRef(ref json.RawMessage) json.RawMessage {
-	if len(ref) == 0 || len(ref) > 128 {
+	if len(ref) == 0 || string(ref) == "null" {
 		return nil
 	}
-	if ref[0] == '"' || ref[0] == '-' || (ref[0] >= '0' && ref[0] <= '9') {
-		return ref
-	}
-	return nil
+	return ref
 }
 
 // handle runs one client message.
 func (c *conn) handle(msg []byte) error {
-	if c.limiter != nil && !c.limiter.Allow() {
-		return c.bad(nil, hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
-	}
 	f, werr := decodeFrame(msg)
+	if c.limiter != nil && !c.limiter.Allow() {
+		// Decoded first so that the error echoes the frame's ref.
+		return c.bad(f.Ref, hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
+	}
 	if werr != nil {
 		return c.bad(f.Ref, werr)
 	}
