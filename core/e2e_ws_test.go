@@ -106,13 +106,18 @@ func TestWSAuthRejections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Expired a few seconds ago: refused too, with the default leeway.
+	justExpired, err := auth.Mint(secret, "u1", nil, time.Minute, time.Now().Add(-time.Minute-5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
 	wrongKey, _ := auth.Mint([]byte(strings.Repeat("k", 40)), "u1", nil, time.Hour, time.Now())
 	good := n.Token("u1")
 	parts := strings.Split(good, ".")
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","exp":9999999999}`)) + "." + parts[2]
 	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." +
 		base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"u1","exp":9999999999}`)) + "."
-	for name, tok := range map[string]string{"missing": "", "expired": expired, "wrong key": wrongKey,
+	for name, tok := range map[string]string{"missing": "", "expired": expired, "just expired": justExpired, "wrong key": wrongKey,
 		"tampered": tampered, "alg none": none, "malformed": "not-a-jwt"} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := n.TryDialWS(tok, nil)

@@ -24,7 +24,7 @@ func DefaultConfig() *Config {
 		},
 		Auth: Auth{
 			JWTSecret:  DevJWTSecret,
-			Leeway:     30 * time.Second,
+			Leeway:     0,
 			TokenTTL:   time.Hour,
 			APIKeys:    []string{DevAPIKey},
 			DevSecrets: true,
