@@ -146,6 +146,10 @@ func TestPluginOwnsRoomKind(t *testing.T) {
 	n := pluginNode(t, "")
 	boxer := n.DialWS(n.Token("boxer"))
 	boxer.Join("box:b1")
+	// A kind a plugin owns is a known room kind for publishers too.
+	if seq := n.PublishOK("x.boxed", 1, "box:b1"); boxer.NextEvent().Seq != seq {
+		t.Fatalf("boxer did not get the event published to box:b1")
+	}
 	other := n.DialWS(n.Token("u2"))
 	other.Send(`{"op":"join","room":"box:b1","ref":"x"}`)
 	if f := other.Reply(); f.Code != "forbidden" || !strings.Contains(f.Message, "only boxer") {

@@ -93,6 +93,7 @@ func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
 		{"empty", ``, key, 400},
 		{"no rooms", `{"type":"x.e","data":1}`, key, 400},
 		{"bad room", `{"rooms":["user"],"type":"x.e","data":1}`, key, 400},
+		{"unknown room kind", `{"rooms":["bogus:x"],"type":"x.e","data":1}`, key, 400},
 		{"no type", `{"rooms":["user:u1"],"data":1}`, key, 400},
 		{"bad type", `{"rooms":["user:u1"],"type":"a b","data":1}`, key, 400},
 		{"reserved type", `{"rooms":["user:u1"],"type":"presence.join","data":1}`, key, 400},

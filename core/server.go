@@ -108,7 +108,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		return nil, err
 	}
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
-		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos})
+		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, KnownKind: kinds.Known})
 	if err := s.plugins.Mount(s.api); err != nil {
 		s.plugins.Close(ctx)
 		s.bus.Close()

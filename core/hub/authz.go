@@ -64,6 +64,14 @@ func (k *Kinds) Set(kind string, a Authorizer) {
 	k.mu.Unlock()
 }
 
+// Known reports whether kind has an authorizer: a built-in kind or one a
+// plugin owns.
+func (k *Kinds) Known(kind string) bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.kinds[kind] != nil
+}
+
 // Authorize dispatches on r.Kind.
 func (k *Kinds) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
 	k.mu.RLock()

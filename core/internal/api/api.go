@@ -34,6 +34,9 @@ type Options struct {
 	Checks  []Check                            // readiness checks besides NATS and JetStream
 	Mounts  map[string]http.Handler            // path → handler (transports)
 	Catalog func() []*pluginv1.GetInfoResponse // the plugins, for GET /v1/catalog
+	// KnownKind reports whether rooms of a kind exist (built in or owned by
+	// a plugin); publishing to another kind is a bad request. Nil: any.
+	KnownKind func(kind string) bool
 }
 
 // API serves HTTP.

@@ -153,6 +153,9 @@ func (a *API) prepare(p *publishRequest, corr string, res *publishResult) ([]bus
 		if err != nil {
 			return nil, fmt.Errorf("rooms[%d]: malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", i, name)
 		}
+		if a.o.KnownKind != nil && !a.o.KnownKind(rm.Kind) {
+			return nil, fmt.Errorf("rooms[%d]: unknown room kind %q", i, rm.Kind)
+		}
 		if seen[name] {
 			return nil, fmt.Errorf("rooms[%d]: %q listed twice", i, name)
 		}
