@@ -230,6 +230,14 @@ func TestPluginConfigErrorNamesPluginAndPosition(t *testing.T) {
 	}
 }
 
+func TestPluginMissingExecutableNamesPosition(t *testing.T) {
+	cfg := coretest.ConfigHCL(t, "plugin \"gone\" {\n  path = \"/nonexistent/switchboard-gone\"\n}\n")
+	_, err := core.New(context.Background(), cfg, coretest.Logger())
+	if err == nil || !strings.Contains(err.Error(), `test.hcl:1:1: plugin "gone": path "/nonexistent/switchboard-gone": no such file`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestCatalogListsPluginEvents(t *testing.T) {
 	n := pluginNode(t, "")
 	st, b := n.Do("GET", "/v1/catalog", nil, nil)

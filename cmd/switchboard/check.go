@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -16,8 +17,19 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usageErr(fs, "unexpected argument %q", fs.Arg(0))
 	}
-	if _, err := config.Load(*path); err != nil {
+	cfg, err := config.Load(*path)
+	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return exitFail
+	}
+	var bad []error
+	for i := range cfg.Plugins {
+		if err := cfg.Plugins[i].CheckExecutable(); err != nil {
+			bad = append(bad, err)
+		}
+	}
+	if len(bad) > 0 {
+		fmt.Fprintln(stderr, errors.Join(bad...))
 		return exitFail
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)

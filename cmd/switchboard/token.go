@@ -25,6 +25,9 @@ func cmdToken(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		return usageErr(fs, "unexpected argument %q", fs.Arg(0))
 	}
+	if *ttl < 0 {
+		return usageErr(fs, "--ttl must be positive, got %v", *ttl)
+	}
 	cfg, err := config.Load(*path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -34,7 +37,7 @@ func cmdToken(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "switchboard token: %s has no auth.jwt_secret to sign with\n", *path)
 		return exitFail
 	}
-	if *ttl <= 0 {
+	if *ttl == 0 {
 		*ttl = cfg.Auth.TokenTTL
 	}
 	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), *sub, ws, *ttl, time.Now())

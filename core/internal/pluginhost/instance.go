@@ -81,6 +81,9 @@ func (w hclogWriter) Write(p []byte) (int, error) {
 // start launches the process, serves it the Host service, configures it
 // and reads its description.
 func (in *instance) start(ctx context.Context) error {
+	if err := in.cfg.CheckExecutable(); err != nil {
+		return err
+	}
 	name := in.cfg.Name
 	cmd := exec.Command(in.cfg.Path)
 	setPdeathsig(cmd)
