@@ -240,6 +240,13 @@ func TestPluginMissingExecutableNamesPosition(t *testing.T) {
 
 func TestCatalogListsPluginEvents(t *testing.T) {
 	n := pluginNode(t, "")
+	// Each plugin's metric series exist before anything happens.
+	_, m := n.Do("GET", "/metrics", nil, nil)
+	for _, want := range []string{`switchboard_plugin_events_rejected_total{plugin="hello"} 0`, `switchboard_plugin_restarts_total{plugin="test"} 0`} {
+		if !strings.Contains(string(m), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 	st, b := n.Do("GET", "/v1/catalog", nil, nil)
 	if st != 200 || !strings.Contains(string(b), "demo.hello.said") || !strings.Contains(string(b), "x-source: switchboard/plugins/test") {
 		t.Fatalf("%d %s", st, b)

@@ -139,6 +139,8 @@ func TestOperationsEndpoints(t *testing.T) {
 		`switchboard_rooms 1`,
 		`switchboard_events_published_total 1`,
 		`switchboard_events_delivered_total{transport="ws"}`,
+		`switchboard_slow_consumer_disconnects_total{transport="ws"} 0`,
+		`switchboard_resumes_total{result="not_recovered"} 0`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %q", want)

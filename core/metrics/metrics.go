@@ -53,6 +53,11 @@ func New() *Metrics {
 		PluginRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "plugin_restarts_total",
 			Help: "Plugin processes restarted after they exited."}, []string{"plugin"}),
 	}
+	// Series whose labels are known up front start at zero, so that they
+	// are on /metrics before the first increment.
+	for _, r := range []string{"recovered", "not_recovered"} {
+		m.Resumes.WithLabelValues(r)
+	}
 	m.Registry.MustRegister(m.PluginEventsRejected, m.PluginRestarts, m.Connections, m.Rooms, m.Published, m.PublishErrors, m.Delivered,
 		m.SlowConsumers, m.Resumes, m.RejectedUpgrade,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -51,6 +51,10 @@ func New(o Options) *Host {
 	h := &Host{o: o, log: o.Logger.With("component", "pluginhost")}
 	for _, pc := range o.Plugins {
 		h.plugins = append(h.plugins, &instance{h: h, cfg: pc, log: h.log.With("plugin", pc.Name)})
+		if o.Metrics != nil { // each plugin's series exist from the start, at zero
+			o.Metrics.PluginEventsRejected.WithLabelValues(pc.Name)
+			o.Metrics.PluginRestarts.WithLabelValues(pc.Name)
+		}
 	}
 	return h
 }
