@@ -267,6 +267,32 @@ func TestWSOriginCheck(t *testing.T) {
 	}
 }
 
+// Requests to the WebSocket endpoint that are not a valid upgrade get a
+// JSON error, like every other refusal; the token is checked first.
+func TestWSHandshakeErrorsAreJSON(t *testing.T) {
+	n := coretest.Start(t, coretest.Config(t))
+	auth := "Bearer " + n.Token("u1")
+	upgrade := func(version string) map[string]string {
+		return map[string]string{"Authorization": auth, "Connection": "Upgrade", "Upgrade": "websocket",
+			"Sec-WebSocket-Version": version, "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+	}
+	for _, tc := range []struct {
+		name   string
+		hdr    map[string]string
+		status int
+		msg    string
+	}{
+		{"no token, no upgrade", nil, 401, "token"},
+		{"plain GET", map[string]string{"Authorization": auth}, 400, "not a WebSocket upgrade"},
+		{"old version", upgrade("8"), 426, "want 13"},
+	} {
+		st, b := n.Do("GET", "/v1/ws", nil, tc.hdr)
+		if st != tc.status || !strings.Contains(string(b), `{"error":{"code":`) || !strings.Contains(string(b), tc.msg) {
+			t.Errorf("%s: %d %s, want %d with %q", tc.name, st, b, tc.status, tc.msg)
+		}
+	}
+}
+
 func TestWSPresence(t *testing.T) {
 	n := coretest.Start(t, coretest.Config(t))
 	a := n.DialWS(n.Token("u1", "w1"))

@@ -3,8 +3,10 @@ package ws
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +63,8 @@ func New(cfg config.WS, origins []string, h *hub.Hub, a *auth.Authenticator, log
 // ServeHTTP authenticates and upgrades a connection.
 func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.closed.Load() {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		t.rejected.WithLabelValues(Name, "shutdown").Inc()
+		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", "shutting down")
 		return
 	}
 	if !t.origins.Allowed(r) {
@@ -71,6 +74,14 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, err := t.auth.FromRequest(r)
 	if err != nil {
 		t.reject(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		return
+	}
+	if status, msg := upgradeProblem(r); status != 0 {
+		if status == http.StatusUpgradeRequired {
+			w.Header().Set("Sec-WebSocket-Version", "13")
+		}
+		t.rejected.WithLabelValues(Name, "handshake").Inc()
+		web.WriteError(w, status, hub.CodeBadRequest, msg)
 		return
 	}
 	nc, rw, _, err := t.upgrader.Upgrade(r, w)
@@ -141,4 +152,34 @@ func (t *Transport) Close(context.Context) error {
 		t.poller.close()
 	})
 	return nil
+}
+
+// upgradeProblem checks that r is a WebSocket upgrade (RFC 6455 §4.2.1)
+// before gobwas/ws takes the connection, so that a refusal is a JSON error
+// like every other one. It returns 0 when r is fine.
+func upgradeProblem(r *http.Request) (int, string) {
+	switch {
+	case r.Method != http.MethodGet:
+		return http.StatusMethodNotAllowed, "a WebSocket upgrade is a GET, not " + r.Method
+	case !hasToken(r.Header, "Connection", "upgrade") || !hasToken(r.Header, "Upgrade", "websocket"):
+		return http.StatusBadRequest, "not a WebSocket upgrade: want the headers Connection: Upgrade and Upgrade: websocket"
+	case r.Header.Get("Sec-WebSocket-Version") != "13":
+		return http.StatusUpgradeRequired, fmt.Sprintf("Sec-WebSocket-Version %q is not supported: want 13", r.Header.Get("Sec-WebSocket-Version"))
+	case r.Header.Get("Sec-WebSocket-Key") == "":
+		return http.StatusBadRequest, "missing Sec-WebSocket-Key"
+	}
+	return 0, ""
+}
+
+// hasToken reports whether a comma-separated header lists token (case
+// insensitive).
+func hasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
