@@ -22,7 +22,7 @@ func TestWSPublishReceive(t *testing.T) {
 	}
 	c.Join("workspace:w1")
 	st, body := n.Do("POST", "/v1/publish", map[string]any{"rooms": []string{"workspace:w1"}, "type": "pm.task.created",
-		"data": map[string]any{"id": "t1"}}, map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0], "X-Correlation-Id": "c-42"})
+		"data": map[string]any{"id": "t1"}, "subject": "task/t1", "actor": "u7"}, map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0], "X-Correlation-Id": "c-42"})
 	if st != http.StatusOK {
 		t.Fatalf("publish %d %s", st, body)
 	}
@@ -32,7 +32,7 @@ func TestWSPublishReceive(t *testing.T) {
 	}
 	ev := f.CloudEvent(t)
 	for k, want := range map[string]any{"type": "pm.task.created", "specversion": "1.0", "correlationid": "c-42",
-		"source": "switchboard/api", "datacontenttype": "application/json"} {
+		"source": "switchboard/api", "datacontenttype": "application/json", "subject": "task/t1", "actor": "u7"} {
 		if ev[k] != want {
 			t.Errorf("event %s = %v, want %v", k, ev[k], want)
 		}
@@ -304,7 +304,8 @@ func TestWSPresence(t *testing.T) {
 	b.Join("workspace:w1")
 	f := a.ReadOp("event")
 	ev := f.CloudEvent(t)
-	if ev["type"] != "presence.join" || ev["data"].(map[string]any)["userId"] != "u2" {
+	if ev["type"] != "presence.join" || ev["data"].(map[string]any)["userId"] != "u2" || ev["actor"] != "u2" ||
+		ev["subject"] != "workspace:w1" || ev["correlationid"] == nil || ev["specversion"] != "1.0" {
 		t.Fatalf("presence %v", ev)
 	}
 	// A second connection of u2 announces nothing; its last one leaving does.

@@ -2,9 +2,6 @@ package hub
 
 import (
 	"encoding/json"
-	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/switchboard-rt/switchboard/core/event"
 	"github.com/switchboard-rt/switchboard/core/room"
@@ -17,21 +14,6 @@ const (
 	presenceLeave = "presence.leave"
 )
 
-type presenceEvent struct {
-	SpecVersion     string       `json:"specversion"`
-	ID              string       `json:"id"`
-	Source          string       `json:"source"`
-	Type            string       `json:"type"`
-	Time            string       `json:"time"`
-	Subject         string       `json:"subject"`
-	DataContentType string       `json:"datacontenttype"`
-	Data            presenceData `json:"data"`
-}
-
-type presenceData struct {
-	UserID string `json:"userId"`
-}
-
 // announces reports whether a room of n members gets presence events.
 func (h *Hub) announces(n int) bool {
 	return h.presenceOn && (h.presenceMax == 0 || n <= h.presenceMax)
@@ -42,11 +24,12 @@ func (h *Hub) presence(r room.Room, typ, user string) {
 	if h.closed.Load() {
 		return
 	}
-	b, err := json.Marshal(presenceEvent{
-		SpecVersion: "1.0", ID: ulid.Make().String(), Source: "switchboard/presence", Type: typ,
-		Time: time.Now().UTC().Format(event.TimeFormat), Subject: r.String(),
-		DataContentType: "application/json", Data: presenceData{UserID: user},
-	})
+	data, _ := json.Marshal(map[string]string{"userId": user})
+	env := event.New("switchboard/presence", typ, data)
+	env.Subject = r.String()
+	env.Actor = user
+	env.CorrelationID = env.ID // no request behind it: its own id
+	b, err := env.Encode()
 	if err != nil {
 		return
 	}

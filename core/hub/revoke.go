@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
-	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/switchboard-rt/switchboard/core/event"
 	"github.com/switchboard-rt/switchboard/core/room"
@@ -107,10 +104,10 @@ func (m RevocationMsg) Revocation() (Revocation, error) {
 }
 
 func revokedEvent(r room.Room, reason string) *Event {
-	data, _ := json.Marshal(map[string]any{
-		"specversion": "1.0", "id": ulid.Make().String(), "source": "switchboard", "type": TypeAccessRevoked,
-		"time": time.Now().UTC().Format(event.TimeFormat), "subject": r.String(), "datacontenttype": "application/json",
-		"data": map[string]string{"room": r.String(), "reason": reason},
-	})
-	return &Event{Room: r.String(), Type: TypeAccessRevoked, Data: data}
+	data, _ := json.Marshal(map[string]string{"room": r.String(), "reason": reason})
+	env := event.New("switchboard", TypeAccessRevoked, data)
+	env.Subject = r.String()
+	env.CorrelationID = env.ID // no request behind it: its own id
+	b, _ := env.Encode()
+	return &Event{Room: r.String(), Type: TypeAccessRevoked, Data: b}
 }

@@ -22,6 +22,7 @@ type publishRequest struct {
 	Data    json.RawMessage `json:"data"`
 	ID      string          `json:"id,omitempty"`
 	Subject string          `json:"subject,omitempty"`
+	Actor   string          `json:"actor,omitempty"` // the user the publisher acts for
 }
 
 // publishResult answers one event.
@@ -176,6 +177,7 @@ func (a *API) prepare(p *publishRequest, corr string, res *publishResult) ([]bus
 		env.ID = p.ID
 	}
 	env.Subject = p.Subject
+	env.Actor = p.Actor
 	env.CorrelationID = corr
 	b, err := env.Encode()
 	if err != nil {
