@@ -5,14 +5,15 @@
 //
 // Routes (under /v1):
 //
-//	POST   /projects/{id}/tasks   pm.task.created
+//	POST   /projects/{id}/tasks   pm.task.created (+ .assigned with an assignee)
 //	GET    /projects/{id}/tasks   ?status= &assigneeId= &limit= &offset=
 //	GET    /tasks/{id}            ETag: "<version>"
 //	PATCH  /tasks/{id}            pm.task.updated (+ .status_changed, .assigned)
 //	DELETE /tasks/{id}            pm.task.deleted
 //
 // Every event goes to project:{projectId} and task:{id}; pm.task.assigned
-// also goes to user:{assigneeId}. When pm.project.deleted arrives, the
+// also goes to user:{assigneeId}. An assignee must be a project member
+// (400 otherwise). When pm.project.deleted arrives, the
 // project's tasks are deleted without events of their own: the project's
 // deletion is the event.
 package tasks

@@ -100,7 +100,7 @@ var assignedSchema = []byte(`{
     "projectId": {"type": "string", "minLength": 1},
     "assigneeId": {"type": ["string", "null"], "minLength": 1},
     "previousAssigneeId": {"type": ["string", "null"], "minLength": 1},
-    "version": {"type": "integer", "minimum": 2}
+    "version": {"type": "integer", "minimum": 1}
   }
 }`)
 
@@ -133,7 +133,7 @@ func EventTypes() []sdk.EventType {
 		{Type: TaskStatusChanged, Schema: statusChangedSchema, Rooms: rooms,
 			Description: "A task's status changed (sent with the pm.task.updated of the same change)."},
 		{Type: TaskAssigned, Schema: assignedSchema, Rooms: append(rooms[:2:2], "user:{assigneeId}"),
-			Description: "A task's assignee changed (sent with the pm.task.updated of the same change); also to the new assignee's room."},
+			Description: "A task's assignee changed (sent with the pm.task.updated of the same change), or a task was created with one (with its pm.task.created); also to the new assignee's room."},
 		{Type: TaskDeleted, Schema: deletedSchema, Rooms: rooms, Description: "A task was deleted."},
 	}
 }

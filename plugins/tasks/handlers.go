@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -28,6 +29,21 @@ func (p *plugin) member(ctx context.Context, r *sdk.Request, pid string) error {
 	return p.host.Authorize(ctx, who, "project:"+pid)
 }
 
+// assignable checks that user may be assigned tasks of project pid: a
+// project member (asked of the projects plugin, as for the caller). ""
+// (nobody) is always fine.
+func (p *plugin) assignable(ctx context.Context, pid, user string) error {
+	if user == "" {
+		return nil
+	}
+	err := p.host.Authorize(ctx, sdk.Principal{User: user}, "project:"+pid)
+	var e *sdk.Error
+	if errors.As(err, &e) && e.Code == "forbidden" {
+		return sdk.BadRequest("assigneeId: %s is not a member of project %s", user, pid)
+	}
+	return err
+}
+
 // withTask answers with a task and its version as ETag.
 func withTask(status int, t *task) *sdk.Response {
 	resp := sdk.JSON(status, t.payload())
@@ -52,6 +68,9 @@ func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 	if err != nil {
 		return nil, err
 	}
+	if err := p.assignable(ctx, pid, t.AssigneeID); err != nil {
+		return nil, err
+	}
 	t.ID, t.ProjectID, t.Version, t.CreatedBy = ulid.Make().String(), pid, 1, r.Principal.User
 	t.CreatedAt = now()
 	t.UpdatedAt = t.CreatedAt
@@ -60,6 +79,10 @@ func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 			return fmt.Errorf("tasks: insert task: %w", err)
 		}
 		emit(event(TaskCreated, t.payload(), t, r))
+		if t.AssigneeID != "" { // the assignee hears of it in their user room
+			emit(event(TaskAssigned, &Assigned{ID: t.ID, ProjectID: t.ProjectID, AssigneeID: nullable(t.AssigneeID),
+				Version: t.Version}, t, r).To("user:" + t.AssigneeID))
+		}
 		return nil
 	})
 	if err != nil {
@@ -143,6 +166,11 @@ func (p *plugin) patch(ctx context.Context, r *sdk.Request) (*sdk.Response, erro
 	}
 	if err := in.check(p.cfg); err != nil {
 		return nil, err
+	}
+	if in.AssigneeID.Set && !in.AssigneeID.Null {
+		if err := p.assignable(ctx, t.ProjectID, in.AssigneeID.Value); err != nil {
+			return nil, err
+		}
 	}
 	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
 		if t, err = findIn(ctx, tx, t.ID, true); err != nil {

@@ -58,6 +58,41 @@ func TestCreate(t *testing.T) {
 	})
 }
 
+// A task created with an assignee also tells the assignee, in their user
+// room; only project members can be assigned.
+func TestCreateAssigned(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		res := e.do("POST", "/projects/{id}/tasks", map[string]string{"id": "p1"},
+			map[string]any{"title": "t", "assigneeId": "bob"}, alice)
+		if res.Status != 201 {
+			t.Fatalf("status %d %s", res.Status, res.Code)
+		}
+		got := res.task(t)
+		evs := e.events()
+		if !slices.Equal(sdktest.Types(evs), []string{TaskCreated, TaskAssigned}) {
+			t.Fatalf("events %v", sdktest.Types(evs))
+		}
+		a := evs[1].Data.(*Assigned)
+		if !slices.Equal(evs[1].Rooms, []string{"project:p1", "task:" + got.ID, "user:bob"}) ||
+			a.ID != got.ID || *a.AssigneeID != "bob" || a.PreviousAssigneeID != nil || a.Version != 1 {
+			t.Errorf("assigned to rooms %v: %+v", evs[1].Rooms, a)
+		}
+
+		// mallory is not a member of p1: not assignable, on create or patch.
+		res = e.do("POST", "/projects/{id}/tasks", map[string]string{"id": "p1"},
+			map[string]any{"title": "t", "assigneeId": "mallory"}, alice)
+		if res.Status != 400 || !strings.Contains(res.Message, "not a member") {
+			t.Errorf("create assigned to a non-member: %d %s", res.Status, res.Message)
+		}
+		if res := e.patch(got.ID, `{"assigneeId":"mallory"}`, alice); res.Status != 400 {
+			t.Errorf("patch assigned to a non-member: %d %s", res.Status, res.Message)
+		}
+		if len(e.events()) != 0 {
+			t.Error("refused assignments emitted events")
+		}
+	})
+}
+
 func sameTask(a, b *Task) bool {
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
