@@ -35,7 +35,7 @@ func (p *plugin) createPhase(ctx context.Context, r *sdk.Request) (*sdk.Response
 	if err != nil {
 		return nil, err
 	}
-	return sdk.JSON(http.StatusCreated, ph.data()), nil
+	return sdk.WithVersion(sdk.JSON(http.StatusCreated, ph.data()), ph.Version), nil
 }
 
 // listPhases lists a project's phases, oldest first.
@@ -83,7 +83,7 @@ func (p *plugin) getPhase(ctx context.Context, r *sdk.Request) (*sdk.Response, e
 	if err != nil {
 		return nil, err
 	}
-	return sdk.JSON(http.StatusOK, ph.data()), nil
+	return sdk.WithVersion(sdk.JSON(http.StatusOK, ph.data()), ph.Version), nil
 }
 
 // patchPhase changes a phase. Any change emits pm.phase.updated, followed
@@ -91,6 +91,10 @@ func (p *plugin) getPhase(ctx context.Context, r *sdk.Request) (*sdk.Response, e
 // request that changes nothing answers the phase as it is, with no event.
 func (p *plugin) patchPhase(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	if _, err := p.load(ctx, r); err != nil {
+		return nil, err
+	}
+	pc, err := sdk.IfMatch(r)
+	if err != nil {
 		return nil, err
 	}
 	var in patchInput
@@ -101,9 +105,12 @@ func (p *plugin) patchPhase(ctx context.Context, r *sdk.Request) (*sdk.Response,
 		return nil, err
 	}
 	var out PhaseData
-	err := p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
+	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
 		ph, err := loadPhase(ctx, tx, r.Param("id"), true)
 		if err != nil {
+			return err
+		}
+		if err := pc.Check("phase "+ph.ID, ph.Version); err != nil {
 			return err
 		}
 		from := ph.Status
@@ -129,7 +136,7 @@ func (p *plugin) patchPhase(ctx context.Context, r *sdk.Request) (*sdk.Response,
 	if err != nil {
 		return nil, err
 	}
-	return sdk.JSON(http.StatusOK, out), nil
+	return sdk.WithVersion(sdk.JSON(http.StatusOK, out), out.Version), nil
 }
 
 // apply changes ph as in says and reports whether anything changed. A
@@ -165,9 +172,16 @@ func (p *plugin) deletePhase(ctx context.Context, r *sdk.Request) (*sdk.Response
 	if _, err := p.load(ctx, r); err != nil {
 		return nil, err
 	}
-	err := p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
+	pc, err := sdk.IfMatch(r)
+	if err != nil {
+		return nil, err
+	}
+	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
 		ph, err := loadPhase(ctx, tx, r.Param("id"), true)
 		if err != nil {
+			return err
+		}
+		if err := pc.Check("phase "+ph.ID, ph.Version); err != nil {
 			return err
 		}
 		if _, err := tx.NewDelete().Model(ph).WherePK().Exec(ctx); err != nil {

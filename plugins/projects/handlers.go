@@ -87,7 +87,7 @@ func (p *plugin) createProject(ctx context.Context, r *sdk.Request) (*sdk.Respon
 	if err != nil {
 		return nil, err
 	}
-	return sdk.JSON(http.StatusCreated, proj.data()), nil
+	return sdk.WithVersion(sdk.JSON(http.StatusCreated, proj.data()), proj.Version), nil
 }
 
 // listProjects lists the projects of a workspace that the caller is a
@@ -128,13 +128,17 @@ func (p *plugin) getProject(ctx context.Context, r *sdk.Request) (*sdk.Response,
 	if err != nil {
 		return nil, err
 	}
-	return sdk.JSON(http.StatusOK, proj.data()), nil
+	return sdk.WithVersion(sdk.JSON(http.StatusOK, proj.data()), proj.Version), nil
 }
 
 // patchProject changes the name or description (owners and admins). A
 // request that changes nothing answers the project as it is, with no event.
 func (p *plugin) patchProject(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	pr, err := caller(r)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := sdk.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +157,9 @@ func (p *plugin) patchProject(ctx context.Context, r *sdk.Request) (*sdk.Respons
 		}
 		if !manages(me.Role) {
 			return sdk.Forbidden("only an owner or admin may change project %s", proj.ID)
+		}
+		if err := pc.Check("project "+proj.ID, proj.Version); err != nil {
+			return err
 		}
 		changed := false
 		if in.Name != nil && *in.Name != proj.Name {
@@ -174,7 +181,7 @@ func (p *plugin) patchProject(ctx context.Context, r *sdk.Request) (*sdk.Respons
 	if err != nil {
 		return nil, err
 	}
-	return sdk.JSON(http.StatusOK, out), nil
+	return sdk.WithVersion(sdk.JSON(http.StatusOK, out), out.Version), nil
 }
 
 // deleteProject deletes a project and its memberships (owners only), then
@@ -185,6 +192,10 @@ func (p *plugin) deleteProject(ctx context.Context, r *sdk.Request) (*sdk.Respon
 		return nil, err
 	}
 	id := r.Param("id")
+	pc, err := sdk.IfMatch(r)
+	if err != nil {
+		return nil, err
+	}
 	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
 		proj, me, err := access(ctx, tx, pr.User, id, true)
 		if err != nil {
@@ -192,6 +203,9 @@ func (p *plugin) deleteProject(ctx context.Context, r *sdk.Request) (*sdk.Respon
 		}
 		if me.Role != RoleOwner {
 			return sdk.Forbidden("only an owner may delete project %s", id)
+		}
+		if err := pc.Check("project "+id, proj.Version); err != nil {
+			return err
 		}
 		if _, err := tx.NewDelete().Model((*member)(nil)).Where("m.project_id = ?", id).Exec(ctx); err != nil {
 			return fmt.Errorf("projects: delete members of %s: %w", id, err)

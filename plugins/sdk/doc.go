@@ -34,6 +34,9 @@
 // the Principal and the correlation id. Return a Response (JSON, NoContent)
 // or an *Error (BadRequest, Forbidden, NotFound, Conflict,
 // PreconditionFailed); any other error is logged and answered 500.
+// Versioned resources answer their version as ETag (WithVersion) and
+// guard changes with If-Match: IfMatch reads the header, and its Check,
+// run in the transaction on the row just read, answers 412.
 //
 // # Events and the outbox
 //

@@ -46,9 +46,7 @@ func (p *plugin) assignable(ctx context.Context, pid, user string) error {
 
 // withTask answers with a task and its version as ETag.
 func withTask(status int, t *task) *sdk.Response {
-	resp := sdk.JSON(status, t.payload())
-	resp.Header.Set("ETag", etag(t.Version))
-	return resp
+	return sdk.WithVersion(sdk.JSON(status, t.payload()), t.Version)
 }
 
 // create serves POST /projects/{id}/tasks.
@@ -156,7 +154,7 @@ func (p *plugin) patch(ctx context.Context, r *sdk.Request) (*sdk.Response, erro
 	if err := p.member(ctx, r, t.ProjectID); err != nil {
 		return nil, err
 	}
-	pc, err := ifMatch(r)
+	pc, err := sdk.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +174,7 @@ func (p *plugin) patch(ctx context.Context, r *sdk.Request) (*sdk.Response, erro
 		if t, err = findIn(ctx, tx, t.ID, true); err != nil {
 			return err
 		}
-		if err := pc.check(t); err != nil {
+		if err := pc.Check("task "+t.ID, t.Version); err != nil {
 			return err
 		}
 		before := *t
@@ -230,7 +228,7 @@ func (p *plugin) delete(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 	if err := p.member(ctx, r, t.ProjectID); err != nil {
 		return nil, err
 	}
-	pc, err := ifMatch(r)
+	pc, err := sdk.IfMatch(r)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +236,7 @@ func (p *plugin) delete(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 		if t, err = findIn(ctx, tx, t.ID, true); err != nil {
 			return err
 		}
-		if err := pc.check(t); err != nil {
+		if err := pc.Check("task "+t.ID, t.Version); err != nil {
 			return err
 		}
 		res, err := tx.NewDelete().Model(t).WherePK().Where("version = ?", t.Version).Exec(ctx)

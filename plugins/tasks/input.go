@@ -3,7 +3,6 @@ package tasks
 import (
 	"encoding/json"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -170,33 +169,3 @@ func (in *patchInput) apply(t *task) bool {
 	set(in.Status, &t.Status)
 	return changed
 }
-
-// precondition is an If-Match header: any version when absent or "*".
-type precondition struct {
-	set     bool
-	version int64
-}
-
-// ifMatch reads If-Match: 3, "3" and W/"3" all mean version 3.
-func ifMatch(r *sdk.Request) (precondition, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return precondition{}, nil
-	}
-	s := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 1 {
-		return precondition{}, sdk.BadRequest(`If-Match must be a version such as 3 or "3", got %q`, h)
-	}
-	return precondition{set: true, version: v}, nil
-}
-
-func (pc precondition) check(t *task) error {
-	if pc.set && pc.version != t.Version {
-		return sdk.PreconditionFailed("task %s is at version %d, not %d", t.ID, t.Version, pc.version)
-	}
-	return nil
-}
-
-// etag is the ETag of a version.
-func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
