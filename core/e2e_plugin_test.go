@@ -240,6 +240,10 @@ func TestPluginMissingExecutableNamesPosition(t *testing.T) {
 
 func TestCatalogListsPluginEvents(t *testing.T) {
 	n := pluginNode(t, "")
+	// A plugin route called with another method: 405, like the core's.
+	if st, b := n.Do("DELETE", "/v1/test/pid", nil, authz(n.Token("u1"))); st != 405 || !strings.Contains(string(b), "allowed: GET") {
+		t.Fatalf("DELETE /v1/test/pid: %d %s", st, b)
+	}
 	// Each plugin's metric series exist before anything happens.
 	_, m := n.Do("GET", "/metrics", nil, nil)
 	for _, want := range []string{`switchboard_plugin_events_rejected_total{plugin="hello"} 0`, `switchboard_plugin_restarts_total{plugin="test"} 0`} {

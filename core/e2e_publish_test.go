@@ -149,4 +149,11 @@ func TestOperationsEndpoints(t *testing.T) {
 	if st, _ := n.Do("GET", "/v1/nothing", nil, nil); st != 404 {
 		t.Fatalf("unknown route %d", st)
 	}
+	// A known path with another method: 405 and the methods it takes.
+	if st, b := n.Do("GET", "/v1/publish", nil, nil); st != 405 || !strings.Contains(string(b), "allowed: POST") {
+		t.Fatalf("GET /v1/publish: %d %s", st, b)
+	}
+	if st, _ := n.Do("POST", "/healthz", nil, nil); st != 405 {
+		t.Fatalf("POST /healthz: %d", st)
+	}
 }
