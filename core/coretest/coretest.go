@@ -58,6 +58,13 @@ func Start(t testing.TB, cfg *config.Config) *Node {
 	if err != nil {
 		t.Fatalf("core.New: %v", err)
 	}
+	return Adopt(t, cfg, s)
+}
+
+// Adopt starts serving s (made by core.New with cfg) and stops it when the
+// test ends.
+func Adopt(t testing.TB, cfg *config.Config, s *core.Server) *Node {
+	t.Helper()
 	if err := s.Start(nil); err != nil {
 		t.Fatalf("Start: %v", err)
 	}

@@ -174,29 +174,38 @@ func splitHostPort(addr, defHost string, defPort int) (string, int, error) {
 
 func (b *Bus) ensureStream(ctx context.Context) error {
 	// JetStream may need a moment (clusters elect a meta leader first).
-	for {
+	if err := retry(ctx, 2*time.Second, func(ctx context.Context) error {
 		_, err := b.js.AccountInfo(ctx)
-		if err == nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("bus: waiting for jetstream: %w (last error: %v)", ctx.Err(), err)
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("bus: waiting for jetstream: %w", err)
 	}
 	cfg := b.streamConfig(b.name, "switchboard room history", room.HistoryWildcard)
 	cfg.AllowDirect = true
 	cfg.RePublish = &jetstream.RePublish{Source: room.HistoryWildcard, Destination: room.LiveWildcard}
-	var err error
-	for {
+	if err := retry(ctx, 5*time.Second, func(ctx context.Context) (err error) {
 		b.stream, err = b.js.CreateOrUpdateStream(ctx, cfg)
+		return err
+	}); err != nil {
+		return fmt.Errorf("bus: create stream %q: %w", b.name, err)
+	}
+	return b.ensureEventLog(ctx)
+}
+
+// retry calls fn until it succeeds or ctx ends, each attempt bounded by
+// per: in a cluster, a JetStream request made before the meta leader (or
+// a stream's leader) exists gets no answer at all.
+func retry(ctx context.Context, per time.Duration, fn func(context.Context) error) error {
+	for {
+		actx, cancel := context.WithTimeout(ctx, per)
+		err := fn(actx)
+		cancel()
 		if err == nil {
-			return b.ensureEventLog(ctx)
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("bus: create stream %q: %w", b.name, err)
+			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

@@ -18,8 +18,11 @@ const eventPrefix = "evt."
 func (b *Bus) eventsStream() string { return b.name + "_EVENTS" }
 
 func (b *Bus) ensureEventLog(ctx context.Context) error {
-	_, err := b.js.CreateOrUpdateStream(ctx,
-		b.streamConfig(b.eventsStream(), "switchboard plugin event log (one message per event)", eventPrefix+">"))
+	cfg := b.streamConfig(b.eventsStream(), "switchboard plugin event log (one message per event)", eventPrefix+">")
+	err := retry(ctx, 5*time.Second, func(ctx context.Context) error {
+		_, err := b.js.CreateOrUpdateStream(ctx, cfg)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("bus: create stream %q: %w", b.eventsStream(), err)
 	}
