@@ -68,10 +68,16 @@ func startCluster(t *testing.T, n int) []*coretest.Node {
 	return nodes
 }
 
+// TestCluster runs on one three-node cluster (starting one takes seconds).
+func TestCluster(t *testing.T) {
+	nodes := startCluster(t, 3)
+	t.Run("JoinThenPublishElsewhere", func(t *testing.T) { clusterJoinThenPublishElsewhere(t, nodes) })
+	t.Run("DeliversEverywhereAndResumesOnAnotherNode", func(t *testing.T) { clusterResume(t, nodes) })
+}
+
 // An event published on one node reaches members on every node, and a
 // client that reconnects to another node resumes with no gap.
-func TestClusterDeliversEverywhereAndResumesOnAnotherNode(t *testing.T) {
-	nodes := startCluster(t, 3)
+func clusterResume(t *testing.T, nodes []*coretest.Node) {
 	tok := nodes[0].Token("u1", "w1")
 	a, b := nodes[1].DialWS(tok), nodes[2].DialWS(tok)
 	a.Join("workspace:w1")
@@ -105,5 +111,24 @@ func TestClusterDeliversEverywhereAndResumesOnAnotherNode(t *testing.T) {
 	live := nodes[2].PublishOK("x.live", 1, "workspace:w1")
 	if f := a2.NextEvent(); f.Seq != live {
 		t.Fatalf("live after resume: seq %d, want %d", f.Seq, live)
+	}
+}
+
+// A join on one node is in force cluster-wide when it is acknowledged: an
+// event stored right after the ok, through another node, is delivered.
+func clusterJoinThenPublishElsewhere(t *testing.T, nodes []*coretest.Node) {
+	const rooms = 50
+	var ws []string
+	for i := range rooms {
+		ws = append(ws, fmt.Sprintf("w%d", i))
+	}
+	c := nodes[1].DialWS(nodes[1].Token("u1", ws...))
+	for i, w := range ws {
+		// A fresh room each time: its live subscription is new on node 1.
+		c.Join("workspace:" + w)
+		seq := nodes[i%2*2].PublishOK("x.y", i, "workspace:"+w)
+		if f := c.NextEvent(); f.Seq != seq || f.Room != "workspace:"+w {
+			t.Fatalf("room %s: got %s seq %d, want seq %d", w, f.Room, f.Seq, seq)
+		}
 	}
 }

@@ -99,6 +99,10 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		b.Close()
 		return nil, fmt.Errorf("bus: jetstream: %w", err)
 	}
+	if err := b.serveBarrier(); err != nil {
+		b.Close()
+		return nil, err
+	}
 	if err := b.ensureStream(ctx); err != nil {
 		b.Close()
 		return nil, err

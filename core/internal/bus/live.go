@@ -73,8 +73,9 @@ func (h liveHandle) Unsubscribe() error {
 }
 
 // SubscribeLive subscribes to r's live subject on this node and waits until
-// the server has registered the interest, so that every event stored after
-// SubscribeLive returns is delivered to cb. Every room's cb runs on the
+// the server, and in a cluster every peer (see barrier), has registered the
+// interest, so that every event stored after SubscribeLive returns is
+// delivered to cb. Every room's cb runs on the
 // same goroutine, in arrival order. If NATS ever has to drop messages for
 // the room (the node cannot keep up), lost is called: the room's members
 // must resume with since.
@@ -90,6 +91,10 @@ func (b *Bus) SubscribeLive(r room.Room, cb func(*nats.Msg), lost func()) (inter
 	if err := b.nc.Flush(); err != nil {
 		_ = h.Unsubscribe()
 		return nil, fmt.Errorf("bus: subscribe %s: %w", r, err)
+	}
+	if err := b.barrier(); err != nil {
+		// Go on: a peer that does not answer is starting or gone.
+		b.log.Warn("live subscription may not have reached every node yet", "room", r.String(), "err", err)
 	}
 	return h, nil
 }
