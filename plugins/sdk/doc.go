@@ -83,5 +83,8 @@
 // # Testing
 //
 // sdktest runs a plugin in-process with a Host that records what it emits
-// and revokes, on a real SQLite database (or PostgreSQL by DSN).
+// and revokes, on a real SQLite database (or PostgreSQL by DSN). It also
+// checks event schemas, fakes the projects plugin's membership answers
+// (Projects), and exercises a versioned resource's ETag and If-Match
+// (CheckIfMatch).
 package sdk
