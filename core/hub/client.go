@@ -104,7 +104,7 @@ func (c *Client) Done() <-chan struct{} {
 // once if the client is idle and its sink writes without blocking, else
 // through the queue. It reports false if the client is closed or was cut
 // off for overflowing.
-func (c *Client) Send(frame []byte) bool { return c.push(frame, true) }
+func (c *Client) Send(frame []byte) bool { return c.push(frame, c.hub.directMax > 0) }
 
 func (c *Client) enqueue(b []byte) bool { return c.push(b, false) }
 

@@ -65,7 +65,9 @@ func (c *conn) Flush(frames [][]byte) error {
 	if len(frames) == 1 {
 		n, err = c.tryWrite(frames[0], nil)
 	} else {
-		n, err = c.tryWrite(nil, frames)
+		// writev takes at most IOV_MAX buffers (EINVAL beyond); the
+		// blocking path below writes the rest.
+		n, err = c.tryWrite(nil, frames[:min(len(frames), iovMax)])
 	}
 	if err != nil {
 		return err // nothing was written
@@ -78,6 +80,7 @@ func (c *conn) Flush(frames [][]byte) error {
 		}
 		n -= len(frames[0])
 		frames = frames[1:]
+		c.midFrame.Store(false) // at a frame boundary
 	}
 	if len(frames) == 0 {
 		c.midFrame.Store(false)
@@ -117,6 +120,9 @@ func (c *conn) TryWrite(b []byte) (int, error) {
 	}
 	return n, err
 }
+
+// iovMax is Linux's IOV_MAX: the most buffers one writev takes.
+const iovMax = 1024
 
 var errInterrupted = errors.New("ws: write interrupted")
 

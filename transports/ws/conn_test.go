@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"testing"
@@ -60,5 +61,34 @@ func TestNoCloseFrameAfterPartOfAFrame(t *testing.T) {
 	rest, err := io.ReadAll(peer)
 	if err != nil || len(rest) != 0 {
 		t.Fatalf("after the partial frame: %d more bytes (%v); want none", len(rest), err)
+	}
+}
+
+// A flush of more frames than one writev takes (IOV_MAX) writes them all.
+func TestFlushMoreFramesThanIOVMax(t *testing.T) {
+	server, peer := tcpPair(t)
+	p, err := newPoller(func(*conn) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	c := &conn{t: &Transport{cfg: config.WS{WriteTimeout: 5 * time.Second}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
+	frames := make([][]byte, 3*iovMax/2)
+	var want []byte
+	for i := range frames {
+		frames[i] = []byte{byte(i), byte(i >> 8), 'x'}
+		want = append(want, frames[i]...)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, len(want))
+		_, _ = io.ReadFull(peer, b)
+		got <- b
+	}()
+	if err := c.Flush(frames); err != nil {
+		t.Fatalf("Flush of %d frames: %v", len(frames), err)
+	}
+	if b := <-got; !bytes.Equal(b, want) {
+		t.Fatal("the peer read other bytes than were flushed")
 	}
 }

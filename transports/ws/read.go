@@ -150,13 +150,29 @@ func validRef(ref json.RawMessage) json.RawMessage {
 	return ref
 }
 
+// maxLimitedProbe bounds the frames whose ref a rate-limited client gets
+// echoed: refusing a flood must stay cheaper than serving it.
+const maxLimitedProbe = 4096
+
+// limitedRef is the ref of a frame refused for its rate, if the frame is
+// small enough to look at.
+func limitedRef(msg []byte) json.RawMessage {
+	if len(msg) > maxLimitedProbe {
+		return nil
+	}
+	var probe struct {
+		Ref json.RawMessage `json:"ref"`
+	}
+	_ = json.Unmarshal(msg, &probe)
+	return validRef(probe.Ref)
+}
+
 // handle runs one client message.
 func (c *conn) handle(msg []byte) error {
-	f, werr := decodeFrame(msg)
 	if c.limiter != nil && !c.limiter.Allow() {
-		// Decoded first so that the error echoes the frame's ref.
-		return c.bad(f.Ref, hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
+		return c.bad(limitedRef(msg), hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
 	}
+	f, werr := decodeFrame(msg)
 	if werr != nil {
 		return c.bad(f.Ref, werr)
 	}
