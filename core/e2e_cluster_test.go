@@ -13,26 +13,28 @@ import (
 	"github.com/switchboard-rt/switchboard/core/coretest"
 )
 
-// freePort finds a loopback port that is free now: the cluster's route
-// URLs must be known before the nodes start.
-func freePort(t *testing.T) int {
+// freePorts finds n distinct loopback ports that are free now: the
+// cluster's route URLs must be known before the nodes start. The
+// listeners stay open until all are picked, so no port comes twice.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // startCluster starts n nodes whose embedded NATS servers form one
 // cluster, with the history stream replicated on all of them.
 func startCluster(t *testing.T, n int) []*coretest.Node {
 	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		ports[i] = freePort(t)
-	}
+	ports := freePorts(t, n)
 	cfgs := make([]*config.Config, n)
 	for i := range cfgs {
 		cfg := coretest.Config(t)

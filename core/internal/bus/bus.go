@@ -41,15 +41,16 @@ type Options struct {
 
 // Bus is a node's connection to NATS and JetStream.
 type Bus struct {
-	ns     *server.Server // nil when connected to an external cluster
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	stream jetstream.Stream
-	name   string
-	opts   Options
-	log    *slog.Logger
-	live   *live
-	closed atomic.Bool
+	ns      *server.Server // nil when connected to an external cluster
+	nc      *nats.Conn
+	js      jetstream.JetStream
+	stream  jetstream.Stream
+	name    string
+	opts    Options
+	log     *slog.Logger
+	live    *live
+	barrier *barrier // in a cluster: see barrier.go
+	closed  atomic.Bool
 }
 
 // Open starts the embedded server (unless NATS.URL is set), connects, and
@@ -99,13 +100,16 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		b.Close()
 		return nil, fmt.Errorf("bus: jetstream: %w", err)
 	}
-	if err := b.serveBarrier(); err != nil {
+	if err := b.startBarrier(); err != nil {
 		b.Close()
 		return nil, err
 	}
 	if err := b.ensureStream(ctx); err != nil {
 		b.Close()
 		return nil, err
+	}
+	if b.barrier != nil {
+		b.barrier.warmUp()
 	}
 	return b, nil
 }
@@ -185,7 +189,10 @@ func (b *Bus) ensureStream(ctx context.Context) error {
 		return fmt.Errorf("bus: waiting for jetstream: %w", err)
 	}
 	cfg := b.streamConfig(b.name, "switchboard room history", room.HistoryWildcard)
-	cfg.AllowDirect = true
+	// Direct gets are answered by any replica, and a follower may not have
+	// the newest events yet: a replay would stop short of them. With
+	// replicas, gets go to the stream leader.
+	cfg.AllowDirect = b.opts.NATS.Replicas <= 1
 	cfg.RePublish = &jetstream.RePublish{Source: room.HistoryWildcard, Destination: room.LiveWildcard}
 	if err := retry(ctx, 5*time.Second, func(ctx context.Context) (err error) {
 		b.stream, err = b.js.CreateOrUpdateStream(ctx, cfg)

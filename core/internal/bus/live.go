@@ -92,9 +92,11 @@ func (b *Bus) SubscribeLive(r room.Room, cb func(*nats.Msg), lost func()) (inter
 		_ = h.Unsubscribe()
 		return nil, fmt.Errorf("bus: subscribe %s: %w", r, err)
 	}
-	if err := b.barrier(); err != nil {
-		// Go on: a peer that does not answer is starting or gone.
-		b.log.Warn("live subscription may not have reached every node yet", "room", r.String(), "err", err)
+	if b.barrier != nil {
+		if err := b.barrier.wait(); err != nil {
+			// Go on: a known peer stopped answering; its route will drop.
+			b.log.Debug("live subscription may not have reached every node yet", "room", r.String(), "err", err)
+		}
 	}
 	return h, nil
 }
