@@ -35,17 +35,24 @@ func tcpPair(t *testing.T) (server, peer *net.TCPConn) {
 	return server, peer
 }
 
+// testConn wraps the server end of a pair in a conn with no client,
+// enough for the write path and Disconnect.
+func testConn(t *testing.T, server *net.TCPConn) *conn {
+	t.Helper()
+	p, err := newPoller(func(*conn) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.close)
+	return &conn{t: &Transport{cfg: config.WS{WriteTimeout: 5 * time.Second}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
+}
+
 // After a direct write that sent only part of a frame, disconnecting must
 // not append a close frame: the peer would read it as the rest of the
 // frame. The peer sees the partial bytes, then the end of the stream.
 func TestNoCloseFrameAfterPartOfAFrame(t *testing.T) {
 	server, peer := tcpPair(t)
-	p, err := newPoller(func(*conn) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
-	c := &conn{t: &Transport{cfg: config.WS{WriteTimeout: time.Second}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
+	c := testConn(t, server)
 
 	big := make([]byte, 16<<20) // far more than the socket buffers hold
 	n, err := c.TryWrite(big)
@@ -67,12 +74,7 @@ func TestNoCloseFrameAfterPartOfAFrame(t *testing.T) {
 // A flush of more frames than one writev takes (IOV_MAX) writes them all.
 func TestFlushMoreFramesThanIOVMax(t *testing.T) {
 	server, peer := tcpPair(t)
-	p, err := newPoller(func(*conn) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
-	c := &conn{t: &Transport{cfg: config.WS{WriteTimeout: 5 * time.Second}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
+	c := testConn(t, server)
 	frames := make([][]byte, 3*iovMax/2)
 	var want []byte
 	for i := range frames {
