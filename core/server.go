@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	kinds := hub.NewAuthorizer()
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
 		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers,
-		DirectWrites: directWrites(cfg.Hub.DirectWrites)})
+		DirectWrites: cfg.Hub.DirectWrites})
 	mounts := map[string]http.Handler{}
 	if cfg.WS.Enabled {
 		t, err := ws.New(cfg.WS, cfg.Server.AllowedOrigins, s.hub, a, log)
@@ -220,13 +220,4 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.bus.Close()
 	s.log.Info("stopped")
 	return errors.Join(errs...)
-}
-
-// directWrites maps hub.direct_writes (0 = off) to hub.Options.DirectWrites
-// (negative = off).
-func directWrites(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
 }

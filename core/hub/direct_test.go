@@ -64,7 +64,7 @@ func (s *directSink) snapshot() (out string, tries, flushes int) {
 }
 
 func joinDirect(t *testing.T, take int) (*directSink, *memBroker, room.Room) {
-	return joinDirectWith(t, take, 0)
+	return joinDirectWith(t, take, 128)
 }
 
 func joinDirectWith(t *testing.T, take, directWrites int) (*directSink, *memBroker, room.Room) {
@@ -98,7 +98,7 @@ func TestIdleClientIsWrittenDirectly(t *testing.T) {
 
 // With direct writes off, every frame goes through a writer's Flush.
 func TestDirectWritesOff(t *testing.T) {
-	s, b, r := joinDirectWith(t, -1, -1)
+	s, b, r := joinDirectWith(t, -1, 0)
 	b.store(r, "x", []byte("1"))
 	waitFor(t, func() bool { _, _, flushes := s.snapshot(); return flushes == 1 })
 	if out, tries, _ := s.snapshot(); tries != 0 || out != "user:u1|1|1" {

@@ -39,8 +39,8 @@ type Options struct {
 	Presence           bool
 	PresenceMaxMembers int
 	// DirectWrites is how many members of a room the dispatcher may write
-	// to directly per event (see DirectWriter); 0 means 128, negative
-	// none (config: hub.direct_writes, where 0 is off).
+	// to directly per event (see DirectWriter); 0 is none
+	// (hub.direct_writes, whose default is 128).
 	DirectWrites int
 }
 
@@ -93,12 +93,6 @@ func New(o Options) *Hub {
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
 		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, directMax: o.DirectWrites}
-	switch {
-	case h.directMax == 0:
-		h.directMax = 128
-	case h.directMax < 0:
-		h.directMax = 0
-	}
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog
 	}

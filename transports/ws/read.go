@@ -113,12 +113,7 @@ func decodeFrame(msg []byte) (clientFrame, *hub.Error) {
 	var f clientFrame
 	if err := json.Unmarshal(msg, &f); err != nil {
 		// Echo the ref if the frame has one, even though the rest is bad.
-		var probe struct {
-			Ref json.RawMessage `json:"ref"`
-		}
-		_ = json.Unmarshal(msg, &probe)
-		f = clientFrame{Ref: validRef(probe.Ref)}
-		return f, hub.Errorf(hub.CodeBadRequest, "frame is not a valid JSON object: %v", err)
+		return clientFrame{Ref: probeRef(msg)}, hub.Errorf(hub.CodeBadRequest, "frame is not a valid JSON object: %v", err)
 	}
 	f.Ref = validRef(f.Ref)
 	switch f.Op {
@@ -160,6 +155,11 @@ func limitedRef(msg []byte) json.RawMessage {
 	if len(msg) > maxLimitedProbe {
 		return nil
 	}
+	return probeRef(msg)
+}
+
+// probeRef reads only the ref of a frame.
+func probeRef(msg []byte) json.RawMessage {
 	var probe struct {
 		Ref json.RawMessage `json:"ref"`
 	}

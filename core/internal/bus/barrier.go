@@ -112,12 +112,14 @@ func (br *barrier) run() {
 			return
 		}
 		br.mu.Unlock()
-		r.err = br.roundTrip()
+		r.err = br.roundTrip(false)
 		close(r.done)
 	}
 }
 
-func (br *barrier) roundTrip() error {
+// roundTrip sends one barrier request and waits for the routed peers known
+// to answer, or with all for every routed peer (to learn who answers).
+func (br *barrier) roundTrip(all bool) error {
 	rz, err := br.b.ns.Routez(&server.RoutezOptions{})
 	if err != nil {
 		return fmt.Errorf("bus: barrier: routes: %w", err)
@@ -127,7 +129,7 @@ func (br *barrier) roundTrip() error {
 	token := fmt.Sprint(br.seq)
 	want := map[string]bool{}
 	for _, rt := range rz.Routes {
-		if br.known[rt.RemoteID] {
+		if all || br.known[rt.RemoteID] {
 			want[rt.RemoteID] = true
 		}
 	}
@@ -159,26 +161,7 @@ func (br *barrier) roundTrip() error {
 // warmUp learns which routed peers answer, waiting up to barrierTimeout
 // for all of them: the first joins after a start are covered too.
 func (br *barrier) warmUp() {
-	rz, err := br.b.ns.Routez(&server.RoutezOptions{})
-	if err != nil || len(rz.Routes) == 0 {
-		return
-	}
-	peers := map[string]bool{}
-	for _, rt := range rz.Routes {
-		peers[rt.RemoteID] = true
-	}
-	deadline := time.Now().Add(barrierTimeout)
-	for time.Now().Before(deadline) {
-		_ = br.wait()
-		br.mu.Lock()
-		all := true
-		for id := range peers {
-			all = all && br.known[id]
-		}
-		br.mu.Unlock()
-		if all {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := br.roundTrip(true); err != nil {
+		br.b.log.Debug("not every routed peer answered the first barrier", "err", err)
 	}
 }
