@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 	"github.com/switchboard-rt/switchboard/transports/sse"
 	"github.com/switchboard-rt/switchboard/transports/ws"
 )
@@ -204,7 +205,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		t.StopAccepting()
 	}
 	var errs []error
-	if err := s.hub.Shutdown(ctx, hub.ReasonShutdown); err != nil {
+	if err := s.hub.Shutdown(ctx, wire.ReasonShutdown); err != nil {
 		errs = append(errs, fmt.Errorf("core: closing connections: %w", err))
 	}
 	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -8,8 +8,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
 )
 
 // Environment variables applied over the file by Load and Parse. An unset or
@@ -96,33 +96,6 @@ func applyEnv(c *Config, s *sources) {
 }
 
 // EvalContext returns the context expressions in a config file are evaluated
-// in: no variables, and the function env. The plugin host should decode
-// Plugin.Config with it so that env() works in plugin blocks too.
-//
-//	env("NAME")            the variable's value; an error if it is unset or empty
-//	env("NAME", "default") the variable's value, or default if it is unset or empty
-func EvalContext() *hcl.EvalContext {
-	return &hcl.EvalContext{Functions: map[string]function.Function{"env": envFunc}}
-}
-
-var envFunc = function.New(&function.Spec{
-	Description: "Returns the value of an environment variable, or a default.",
-	Params:      []function.Parameter{{Name: "name", Type: cty.String}},
-	VarParam:    &function.Parameter{Name: "default", Type: cty.String},
-	Type:        function.StaticReturnType(cty.String),
-	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		if len(args) > 2 {
-			return cty.UnknownVal(cty.String), function.NewArgErrorf(2,
-				"env takes a variable name and an optional default, not %d arguments", len(args))
-		}
-		name := args[0].AsString()
-		if v := os.Getenv(name); v != "" {
-			return cty.StringVal(v), nil
-		}
-		if len(args) == 2 {
-			return args[1], nil
-		}
-		return cty.UnknownVal(cty.String), function.NewArgErrorf(0,
-			"environment variable %s is not set; set it or give a default: env(%q, \"...\")", name, name)
-	},
-})
+// in (see hclconf.EvalContext). The plugin host and plugins decode their
+// blocks with it too, so that env() works there.
+func EvalContext() *hcl.EvalContext { return hclconf.EvalContext() }

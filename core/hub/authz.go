@@ -6,10 +6,11 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Authorizer decides whether a principal may join a room. It returns nil,
-// or an *Error (forbidden, not_found, …) that is shown to the client.
+// or an *wire.Error (forbidden, not_found, …) that is shown to the client.
 type Authorizer interface {
 	Authorize(ctx context.Context, p *auth.Principal, r room.Room) error
 }
@@ -39,18 +40,18 @@ func NewAuthorizer() *Kinds {
 	k := &Kinds{kinds: map[string]Authorizer{}}
 	k.Set("user", AuthorizerFunc(func(_ context.Context, p *auth.Principal, r room.Room) error {
 		if p.User != r.ID {
-			return Errorf(CodeForbidden, "room %s belongs to another user", r)
+			return wire.Errorf(wire.Forbidden, "room %s belongs to another user", r)
 		}
 		return nil
 	}))
 	k.Set("workspace", AuthorizerFunc(func(_ context.Context, p *auth.Principal, r room.Room) error {
 		if !p.InWorkspace(r.ID) {
-			return Errorf(CodeForbidden, "not a member of workspace %s", r.ID)
+			return wire.Errorf(wire.Forbidden, "not a member of workspace %s", r.ID)
 		}
 		return nil
 	}))
 	deny := AuthorizerFunc(func(_ context.Context, _ *auth.Principal, r room.Room) error {
-		return Errorf(CodeForbidden, "no plugin owns %s rooms", r.Kind)
+		return wire.Errorf(wire.Forbidden, "no plugin owns %s rooms", r.Kind)
 	})
 	k.Set("project", deny)
 	k.Set("task", deny)
@@ -78,7 +79,7 @@ func (k *Kinds) Authorize(ctx context.Context, p *auth.Principal, r room.Room) e
 	a := k.kinds[r.Kind]
 	k.mu.RUnlock()
 	if a == nil {
-		return Errorf(CodeBadRequest, "unknown room kind %q", r.Kind)
+		return wire.Errorf(wire.BadRequest, "unknown room kind %q", r.Kind)
 	}
 	return a.Authorize(ctx, p, r)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // discard is a sink that counts what it is given.
@@ -16,7 +17,7 @@ type discard struct{ n chan int }
 
 func (d *discard) Flush(frames [][]byte) error { d.n <- len(frames); return nil }
 func (d *discard) Interrupt()                  {}
-func (d *discard) Disconnect(Reason)           {}
+func (d *discard) Disconnect(wire.Reason)      {}
 
 // BenchmarkFanout measures one event dispatched to n members of a room,
 // through encode-once, the per-connection queues and writers, until every

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Sink is a transport's side of a client connection.
@@ -19,7 +20,7 @@ type Sink interface {
 	// Disconnect ends the connection for reason (a WebSocket sends a close
 	// frame, an SSE stream ends). It is called once, never concurrently
 	// with Flush.
-	Disconnect(reason Reason)
+	Disconnect(reason wire.Reason)
 }
 
 // DirectWriter is a Sink that can also write without blocking. The
@@ -52,7 +53,7 @@ type Client struct {
 	closed   bool  // no more frames are accepted
 	draining bool  // close once the queue is written
 	ended    bool  // disconnected
-	reason   Reason
+	reason   wire.Reason
 	done     chan struct{} // made on demand: most connections never ask
 
 	rmu   sync.Mutex // guards rooms
@@ -76,7 +77,7 @@ func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64
 	h.clients.Store(c, struct{}{})
 	h.conns[f].Inc()
 	if h.closed.Load() {
-		c.Close(ReasonShutdown)
+		c.Close(wire.ReasonShutdown)
 	}
 	return c
 }
@@ -118,7 +119,7 @@ func (c *Client) push(b []byte, direct bool) bool {
 	}
 	if c.size+int64(len(b)) > c.max {
 		c.mu.Unlock()
-		c.cutOff(ReasonSlow)
+		c.cutOff(wire.ReasonSlow)
 		return false
 	}
 	c.size += int64(len(b))
@@ -151,7 +152,7 @@ func (c *Client) writeDirect(dw DirectWriter, b []byte) {
 	case err != nil:
 		if !c.closed {
 			c.closed = true
-			c.reason = ReasonWriteErr
+			c.reason = wire.ReasonWriteErr
 			c.queue = nil
 		}
 	case n < len(b):
@@ -204,7 +205,7 @@ func (c *Client) writeLoop() {
 		c.spare = bufs[:0]
 		if err != nil && !c.closed {
 			c.closed = true
-			c.reason = ReasonWriteErr
+			c.reason = wire.ReasonWriteErr
 			c.queue = nil
 		}
 		c.mu.Unlock()
@@ -213,19 +214,19 @@ func (c *Client) writeLoop() {
 
 // Close disconnects the client for reason, dropping frames not yet written.
 // It is idempotent and safe from any goroutine.
-func (c *Client) Close(reason Reason) { c.stop(reason, false) }
+func (c *Client) Close(reason wire.Reason) { c.stop(reason, false) }
 
 // Drain stops accepting frames, writes what is queued, then disconnects.
-func (c *Client) Drain(reason Reason) { c.stop(reason, true) }
+func (c *Client) Drain(reason wire.Reason) { c.stop(reason, true) }
 
-func (c *Client) cutOff(reason Reason) {
+func (c *Client) cutOff(reason wire.Reason) {
 	if c.stop(reason, false) {
 		c.hub.slow[c.format].Inc()
 	}
 }
 
 // stop reports whether this call was the one that closed the client.
-func (c *Client) stop(reason Reason, drain bool) bool {
+func (c *Client) stop(reason wire.Reason, drain bool) bool {
 	c.mu.Lock()
 	if c.closed || (drain && c.draining) {
 		c.mu.Unlock()

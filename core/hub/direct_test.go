@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // directSink is a sink that also writes without blocking: TryWrite takes
@@ -22,11 +23,11 @@ type directSink struct {
 	fail    error
 	tries   int
 	flushes int
-	reason  chan Reason
+	reason  chan wire.Reason
 }
 
 func newDirectSink(take int) *directSink {
-	return &directSink{take: take, reason: make(chan Reason, 1)}
+	return &directSink{take: take, reason: make(chan wire.Reason, 1)}
 }
 
 func (s *directSink) TryWrite(b []byte) (int, error) {
@@ -54,8 +55,8 @@ func (s *directSink) Flush(frames [][]byte) error {
 	return nil
 }
 
-func (s *directSink) Interrupt()          {}
-func (s *directSink) Disconnect(r Reason) { s.reason <- r }
+func (s *directSink) Interrupt()               {}
+func (s *directSink) Disconnect(r wire.Reason) { s.reason <- r }
 
 func (s *directSink) snapshot() (out string, tries, flushes int) {
 	s.mu.Lock()
@@ -128,7 +129,7 @@ func TestFailedDirectWriteDisconnects(t *testing.T) {
 	s.fail = errors.New("broken pipe")
 	s.mu.Unlock()
 	b.store(r, "x", []byte("1"))
-	if got := <-s.reason; got != ReasonWriteErr {
-		t.Fatalf("disconnected with %v, want %v", got, ReasonWriteErr)
+	if got := <-s.reason; got != wire.ReasonWriteErr {
+		t.Fatalf("disconnected with %v, want %v", got, wire.ReasonWriteErr)
 	}
 }

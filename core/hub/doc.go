@@ -13,7 +13,7 @@
 // the dispatcher writes the frame itself without blocking, for a bounded
 // number of members per event and only while no live messages wait behind
 // it; what the socket does not take goes to the queue. A client whose
-// queue overflows is cut off with ReasonSlow; it never delays the other
+// queue overflows is cut off with wire.ReasonSlow; it never delays the other
 // members of a room.
 //
 // Transports (transports/ws, transports/sse) implement Sink and create

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Broker is what the hub needs from the bus (implemented by *bus.Bus).
@@ -129,9 +130,9 @@ func (h *Hub) Metrics() *metrics.Metrics { return h.metrics }
 // join, so a join never tells whether a room exists (CONTRACT §4).
 func (h *Hub) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
 	err := h.authz.Authorize(ctx, p, r)
-	var e *Error
-	if errors.As(err, &e) && e.Code == CodeNotFound {
-		return Errorf(CodeForbidden, "may not join %s", r)
+	var e *wire.Error
+	if errors.As(err, &e) && e.Code == wire.NotFound {
+		return wire.Errorf(wire.Forbidden, "may not join %s", r)
 	}
 	return err
 }
@@ -238,7 +239,7 @@ func (h *Hub) lost(rs *roomState) {
 	}
 	rs.mu.RUnlock()
 	for _, c := range members {
-		c.cutOff(ReasonSlow)
+		c.cutOff(wire.ReasonSlow)
 	}
 }
 

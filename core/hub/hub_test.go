@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // memBroker is an in-memory Broker: live messages go straight to the
@@ -91,10 +92,10 @@ type sink struct {
 	flushes [][][]byte
 	frames  atomic.Int64
 	gate    chan struct{} // when set, Flush waits for it
-	reason  chan Reason
+	reason  chan wire.Reason
 }
 
-func newSink() *sink { return &sink{reason: make(chan Reason, 1)} }
+func newSink() *sink { return &sink{reason: make(chan wire.Reason, 1)} }
 
 func (s *sink) Flush(frames [][]byte) error {
 	if s.gate != nil {
@@ -108,8 +109,8 @@ func (s *sink) Flush(frames [][]byte) error {
 	s.frames.Add(int64(len(frames)))
 	return nil
 }
-func (s *sink) Interrupt()          {}
-func (s *sink) Disconnect(r Reason) { s.reason <- r }
+func (s *sink) Interrupt()               {}
+func (s *sink) Disconnect(r wire.Reason) { s.reason <- r }
 
 var testFormat = EncoderFunc(func(ev *Event) []byte {
 	return []byte(fmt.Sprintf("%s|%d|%s", ev.Room, ev.Seq, ev.Data))
@@ -163,7 +164,7 @@ func TestQueuedFramesAreCoalesced(t *testing.T) {
 	}
 }
 
-// A client whose queue overflows is cut off with ReasonSlow; the room's
+// A client whose queue overflows is cut off with wire.ReasonSlow; the room's
 // other member gets everything, and the slow one's frames stop.
 func TestOverflowCutsOffOnlyTheSlowClient(t *testing.T) {
 	h, b, f := newTestHub(t)
@@ -184,7 +185,7 @@ func TestOverflowCutsOffOnlyTheSlowClient(t *testing.T) {
 	close(slow.gate)
 	select {
 	case reason := <-slow.reason:
-		if reason != ReasonSlow {
+		if reason != wire.ReasonSlow {
 			t.Fatalf("reason %+v", reason)
 		}
 	case <-time.After(5 * time.Second):
@@ -213,7 +214,7 @@ func TestPresenceCountsConnectionsPerUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	c1.Close(ReasonNormal)
+	c1.Close(wire.ReasonNormal)
 	<-c1.Done()
 	if err := c2.Leave(r); err != nil {
 		t.Fatal(err)

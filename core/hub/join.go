@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // JoinOptions tune a Join.
@@ -80,7 +81,7 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 		})
 		if err != nil {
 			c.hub.log.Error("replay failed; closing the connection so that it resumes", "user", c.user.User, "err", err)
-			c.Close(ReasonInternal)
+			c.Close(wire.ReasonInternal)
 			return fmt.Errorf("hub: join: replay: %w", err)
 		}
 	}
@@ -107,13 +108,13 @@ func (c *Client) addMembers(rooms []room.Room, maxRooms int) ([]*member, error) 
 		return nil, ErrClosed
 	}
 	if maxRooms > 0 && len(c.rooms)+len(rooms) > maxRooms {
-		return nil, Errorf(CodeTooManyRooms, "at most %d rooms per connection", maxRooms)
+		return nil, wire.Errorf(wire.TooManyRooms, "at most %d rooms per connection", maxRooms)
 	}
 	seen := make(map[string]bool, len(rooms))
 	for _, r := range rooms {
 		name := r.String()
 		if c.rooms[name] != nil || seen[name] {
-			return nil, Errorf(CodeBadRequest, "already in room %s", name)
+			return nil, wire.Errorf(wire.BadRequest, "already in room %s", name)
 		}
 		seen[name] = true
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // roomState is a room with members on this node.
@@ -102,7 +103,7 @@ func (mb *member) deliver(ev *Event, direct bool) {
 			over := mb.bufBytes > mb.c.max
 			mb.mu.Unlock()
 			if over {
-				mb.c.cutOff(ReasonSlow)
+				mb.c.cutOff(wire.ReasonSlow)
 			}
 			return
 		}

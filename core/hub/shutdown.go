@@ -2,12 +2,14 @@ package hub
 
 import (
 	"context"
+
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Shutdown disconnects every client with reason, writing what is queued
 // first, and waits until all are gone or ctx ends. New clients are refused
 // from the first call on. It is idempotent.
-func (h *Hub) Shutdown(ctx context.Context, reason Reason) error {
+func (h *Hub) Shutdown(ctx context.Context, reason wire.Reason) error {
 	h.closed.Store(true)
 	var all []*Client
 	h.clients.Range(func(k, _ any) bool {

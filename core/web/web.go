@@ -1,12 +1,13 @@
 // Package web holds the HTTP pieces the transports share: the Origin
-// check and the JSON error body of CONTRACT §8.
+// check and the JSON error body (see schema/wire).
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Origins checks the Origin header of browser requests.
@@ -43,19 +44,7 @@ func (o *Origins) Allowed(r *http.Request) bool {
 	return err == nil && strings.EqualFold(u.Host, r.Host)
 }
 
-// ErrorBody is the JSON error of the HTTP API.
-type ErrorBody struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
 // WriteError writes {"error":{"code":…,"message":…}} with status.
-func WriteError(w http.ResponseWriter, status int, code, msg string) {
-	var b ErrorBody
-	b.Error.Code, b.Error.Message = code, msg
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(b)
+func WriteError(w http.ResponseWriter, status int, code wire.Code, msg string) {
+	wire.WriteStatus(w, status, &wire.Error{Code: code, Message: msg})
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/uptrace/bun"
 
-	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
 
@@ -94,7 +94,7 @@ func (s *server[C]) Configure(ctx context.Context, req *pluginv1.ConfigureReques
 	}
 	f, diags := hclsyntax.ParseConfig(src, req.Filename, start)
 	if !diags.HasErrors() {
-		diags = append(diags, gohcl.DecodeBody(f.Body, config.EvalContext(), &cfg)...)
+		diags = append(diags, gohcl.DecodeBody(f.Body, hclconf.EvalContext(), &cfg)...)
 	}
 	if diags.HasErrors() {
 		resp := &pluginv1.ConfigureResponse{}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // encodeEvent is the hub encoder for SSE:
@@ -46,7 +47,7 @@ func encodeEvent(ev *hub.Event) []byte {
 	return b
 }
 
-func errorEvent(e *hub.Error) []byte {
-	d, _ := json.Marshal(map[string]string{"code": e.Code, "message": e.Message})
+func errorEvent(e *wire.Error) []byte {
+	d, _ := json.Marshal(map[string]string{"code": string(e.Code), "message": e.Message})
 	return append(append([]byte("event: error\ndata: "), d...), "\n\n"...)
 }

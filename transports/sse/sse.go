@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/core/web"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Name is the transport's name in config and metrics.
@@ -48,17 +49,9 @@ func (t *Transport) StopAccepting() { t.closed.Store(true) }
 // Close stops accepting streams. Open streams end with hub.Shutdown.
 func (t *Transport) Close(context.Context) error { t.closed.Store(true); return nil }
 
-func (t *Transport) fail(w http.ResponseWriter, e *hub.Error) {
-	status := map[string]int{
-		hub.CodeBadRequest: http.StatusBadRequest, hub.CodeUnauthorized: http.StatusUnauthorized,
-		hub.CodeForbidden: http.StatusForbidden, hub.CodeNotFound: http.StatusNotFound,
-		hub.CodeTooManyRooms: http.StatusBadRequest, hub.CodeRateLimited: http.StatusTooManyRequests,
-	}[e.Code]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	t.hub.Metrics().RejectedUpgrade.WithLabelValues(Name, e.Code).Inc()
-	web.WriteError(w, status, e.Code, e.Message)
+func (t *Transport) fail(w http.ResponseWriter, e *wire.Error) {
+	t.hub.Metrics().RejectedUpgrade.WithLabelValues(Name, string(e.Code)).Inc()
+	wire.Write(w, e)
 }
 
 // ServeHTTP checks the request and streams.
@@ -68,12 +61,12 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !t.origins.Allowed(r) {
-		t.fail(w, hub.Errorf(hub.CodeForbidden, "origin not allowed"))
+		t.fail(w, wire.Errorf(wire.Forbidden, "origin not allowed"))
 		return
 	}
 	p, err := t.auth.FromRequest(r)
 	if err != nil {
-		t.fail(w, hub.Errorf(hub.CodeUnauthorized, "%v", err))
+		t.fail(w, wire.Errorf(wire.Unauthorized, "%v", err))
 		return
 	}
 	rooms, since, werr := t.parse(r)
@@ -83,28 +76,28 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rm := range rooms {
 		if err := t.hub.Authorize(r.Context(), p, rm); err != nil {
-			t.fail(w, hub.AsError(err))
+			t.fail(w, wire.As(err))
 			return
 		}
 	}
 	t.stream(w, r, p, rooms, since)
 }
 
-func (t *Transport) parse(r *http.Request) ([]room.Room, *uint64, *hub.Error) {
+func (t *Transport) parse(r *http.Request) ([]room.Room, *uint64, *wire.Error) {
 	q := r.URL.Query()
 	names := q["room"]
 	if len(names) == 0 {
-		return nil, nil, hub.Errorf(hub.CodeBadRequest, "at least one room parameter is required")
+		return nil, nil, wire.Errorf(wire.BadRequest, "at least one room parameter is required")
 	}
 	if max := t.cfg.MaxRooms; max > 0 && len(names) > max {
-		return nil, nil, hub.Errorf(hub.CodeTooManyRooms, "at most %d rooms per stream", max)
+		return nil, nil, wire.Errorf(wire.TooManyRooms, "at most %d rooms per stream", max)
 	}
 	rooms := make([]room.Room, 0, len(names))
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		rm, err := room.Parse(n)
 		if err != nil {
-			return nil, nil, hub.Errorf(hub.CodeBadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", n)
+			return nil, nil, wire.Errorf(wire.BadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", n)
 		}
 		if !seen[n] {
 			seen[n] = true
@@ -121,7 +114,7 @@ func (t *Transport) parse(r *http.Request) ([]room.Room, *uint64, *hub.Error) {
 	}
 	v, err := strconv.ParseUint(s, 10, 64)
 	if err != nil {
-		return nil, nil, hub.Errorf(hub.CodeBadRequest, "%s must be a non-negative integer, got %q", src, s)
+		return nil, nil, wire.Errorf(wire.BadRequest, "%s must be a non-negative integer, got %q", src, s)
 	}
 	return rooms, &v, nil
 }
@@ -156,15 +149,15 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			c.Send([]byte(first))
 		}})
 	if err != nil {
-		e := hub.AsError(err)
+		e := wire.As(err)
 		if !acked {
-			c.Close(hub.ReasonInternal)
+			c.Close(wire.ReasonInternal)
 			<-c.Done()
 			t.fail(w, e)
 			return
 		}
 		c.Send(errorEvent(e))
-		c.Drain(hub.ReasonInternal)
+		c.Drain(wire.ReasonInternal)
 	}
 	tick := time.NewTicker(t.cfg.Keepalive)
 	defer tick.Stop()
@@ -173,7 +166,7 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		select {
 		case <-gone:
 			gone = nil
-			c.Close(hub.ReasonNormal)
+			c.Close(wire.ReasonNormal)
 		case <-s.done:
 			<-c.Done()
 			return
@@ -217,7 +210,7 @@ func (s *sink) Interrupt() {
 	}
 }
 
-func (s *sink) Disconnect(hub.Reason) {
+func (s *sink) Disconnect(wire.Reason) {
 	s.mu.Lock()
 	s.ended = true
 	s.mu.Unlock()

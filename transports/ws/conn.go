@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // conn is one WebSocket connection. Between readiness events it holds no
@@ -143,10 +144,10 @@ const (
 // the close frame it half-closes and reads what the peer still sends until
 // the peer closes too: closing with unread input would make the kernel
 // reset the connection, and the peer would lose the close frame.
-func (c *conn) Disconnect(r hub.Reason) {
+func (c *conn) Disconnect(r wire.Reason) {
 	c.t.poller.remove(c)
 	// A close frame after part of a frame would garble both.
-	if r != hub.ReasonWriteErr && !c.broken.Load() && !c.midFrame.Load() {
+	if r != wire.ReasonWriteErr && !c.broken.Load() && !c.midFrame.Load() {
 		_ = c.nc.SetWriteDeadline(time.Now().Add(closeGrace))
 		if _, err := c.nc.Write(closeFrame(r)); err == nil {
 			if hc, ok := c.nc.(interface{ CloseWrite() error }); ok {
@@ -172,7 +173,7 @@ func (t *Transport) onReadable(c *conn) {
 	c.reading.Store(false)
 	if ok {
 		if err := t.poller.rearm(c); err != nil {
-			c.client.Close(hub.ReasonInternal)
+			c.client.Close(wire.ReasonInternal)
 		}
 	}
 }

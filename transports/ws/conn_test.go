@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/core/config"
-	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // tcpPair returns the two ends of a loopback TCP connection with small
@@ -63,7 +63,7 @@ func TestNoCloseFrameAfterPartOfAFrame(t *testing.T) {
 	if _, err := io.ReadFull(peer, make([]byte, n)); err != nil {
 		t.Fatal(err)
 	}
-	c.Disconnect(hub.ReasonSlow)
+	c.Disconnect(wire.ReasonSlow)
 	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
 	rest, err := io.ReadAll(peer)
 	if err != nil || len(rest) != 0 {

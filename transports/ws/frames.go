@@ -8,6 +8,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // newFrame returns a slice holding the header of an unmasked, final server
@@ -88,11 +89,11 @@ func (r *reply) frame() []byte {
 	return frame(ws.OpText, b)
 }
 
-func errorFrame(ref json.RawMessage, e *hub.Error) []byte {
-	return (&reply{Op: "error", Ref: ref, Code: e.Code, Message: e.Message}).frame()
+func errorFrame(ref json.RawMessage, e *wire.Error) []byte {
+	return (&reply{Op: "error", Ref: ref, Code: string(e.Code), Message: e.Message}).frame()
 }
 
-func closeFrame(r hub.Reason) []byte {
+func closeFrame(r wire.Reason) []byte {
 	return frame(ws.OpClose, ws.NewCloseFrameBody(ws.StatusCode(r.Code), r.Text))
 }
 

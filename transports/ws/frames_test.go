@@ -8,12 +8,13 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 var frameCases = []struct {
 	in   string
 	op   string
-	code string // "" = valid
+	code wire.Code // "" = valid
 }{
 	{`{"op":"join","room":"project:p1","ref":"1"}`, "join", ""},
 	{`{"op":"join","room":"project:p1","ref":"2","since":41}`, "join", ""},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // errStop ends reading: the connection is being closed.
@@ -28,7 +29,7 @@ func (c *conn) readFrames(br *bufio.Reader) bool {
 		_ = c.nc.SetReadDeadline(time.Now().Add(c.t.cfg.WriteTimeout))
 		if err := c.readFrame(br); err != nil {
 			if !errors.Is(err, errStop) {
-				c.client.Close(hub.ReasonNormal)
+				c.client.Close(wire.ReasonNormal)
 			}
 			return false
 		}
@@ -45,11 +46,11 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 	}
 	max := c.t.cfg.MaxFrameBytes
 	if h.Length > max || (h.OpCode == ws.OpContinuation && int64(len(c.frag))+h.Length > max) {
-		c.client.Close(hub.ReasonTooBig)
+		c.client.Close(wire.ReasonTooBig)
 		return errStop
 	}
 	if !h.Masked || h.Rsv != 0 || (h.OpCode.IsControl() && (!h.Fin || h.Length > 125)) {
-		c.client.Close(hub.ReasonProtocol)
+		c.client.Close(wire.ReasonProtocol)
 		return errStop
 	}
 	// Grow the buffer as bytes arrive rather than trusting the header's
@@ -64,17 +65,17 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 	c.touch()
 	switch h.OpCode {
 	case ws.OpClose:
-		c.client.Close(hub.ReasonNormal)
+		c.client.Close(wire.ReasonNormal)
 		return errStop
 	case ws.OpPing:
 		if c.limiter != nil && !c.limiter.Allow() {
-			return c.bad(nil, hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
+			return c.bad(nil, wire.Errorf(wire.RateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
 		}
 		c.client.Send(frame(ws.OpPong, payload))
 	case ws.OpPong:
 	case ws.OpText, ws.OpBinary:
 		if c.frag != nil {
-			c.client.Close(hub.ReasonProtocol)
+			c.client.Close(wire.ReasonProtocol)
 			return errStop
 		}
 		if !h.Fin {
@@ -84,7 +85,7 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 		return c.handle(payload)
 	case ws.OpContinuation:
 		if c.frag == nil {
-			c.client.Close(hub.ReasonProtocol)
+			c.client.Close(wire.ReasonProtocol)
 			return errStop
 		}
 		c.frag = append(c.frag, payload...)
@@ -94,7 +95,7 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 			return c.handle(msg)
 		}
 	default:
-		c.client.Close(hub.ReasonProtocol)
+		c.client.Close(wire.ReasonProtocol)
 		return errStop
 	}
 	return nil
@@ -109,29 +110,29 @@ type clientFrame struct {
 }
 
 // decodeFrame parses and checks one client message.
-func decodeFrame(msg []byte) (clientFrame, *hub.Error) {
+func decodeFrame(msg []byte) (clientFrame, *wire.Error) {
 	var f clientFrame
 	if err := json.Unmarshal(msg, &f); err != nil {
 		// Echo the ref if the frame has one, even though the rest is bad.
-		return clientFrame{Ref: probeRef(msg)}, hub.Errorf(hub.CodeBadRequest, "frame is not a valid JSON object: %v", err)
+		return clientFrame{Ref: probeRef(msg)}, wire.Errorf(wire.BadRequest, "frame is not a valid JSON object: %v", err)
 	}
 	f.Ref = validRef(f.Ref)
 	switch f.Op {
 	case "join", "leave":
 		if f.Room == "" {
-			return f, hub.Errorf(hub.CodeBadRequest, "%s needs a room", f.Op)
+			return f, wire.Errorf(wire.BadRequest, "%s needs a room", f.Op)
 		}
 		if _, err := room.Parse(f.Room); err != nil {
-			return f, hub.Errorf(hub.CodeBadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", f.Room)
+			return f, wire.Errorf(wire.BadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", f.Room)
 		}
 		if f.Op == "leave" && f.Since != nil {
-			return f, hub.Errorf(hub.CodeBadRequest, "since is only for join")
+			return f, wire.Errorf(wire.BadRequest, "since is only for join")
 		}
 	case "ping":
 	case "":
-		return f, hub.Errorf(hub.CodeBadRequest, "missing op")
+		return f, wire.Errorf(wire.BadRequest, "missing op")
 	default:
-		return f, hub.Errorf(hub.CodeBadRequest, "unknown op %q", f.Op)
+		return f, wire.Errorf(wire.BadRequest, "unknown op %q", f.Op)
 	}
 	return f, nil
 }
@@ -170,7 +171,7 @@ func probeRef(msg []byte) json.RawMessage {
 // handle runs one client message.
 func (c *conn) handle(msg []byte) error {
 	if c.limiter != nil && !c.limiter.Allow() {
-		return c.bad(limitedRef(msg), hub.Errorf(hub.CodeRateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
+		return c.bad(limitedRef(msg), wire.Errorf(wire.RateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
 	}
 	f, werr := decodeFrame(msg)
 	if werr != nil {
@@ -184,7 +185,7 @@ func (c *conn) handle(msg []byte) error {
 	case "leave":
 		r, _ := room.Parse(f.Room)
 		if err := c.client.Leave(r); err != nil {
-			c.client.Send(errorFrame(f.Ref, hub.AsError(err)))
+			c.client.Send(errorFrame(f.Ref, wire.As(err)))
 			return nil
 		}
 		c.client.Send((&reply{Op: "ok", Ref: f.Ref, Room: f.Room}).frame())
@@ -197,7 +198,7 @@ func (c *conn) join(f clientFrame) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.t.cfg.WriteTimeout)
 	defer cancel()
 	if err := c.t.hub.Authorize(ctx, c.client.Principal(), r); err != nil {
-		c.client.Send(errorFrame(f.Ref, hub.AsError(err)))
+		c.client.Send(errorFrame(f.Ref, wire.As(err)))
 		return
 	}
 	err := c.client.Join(ctx, []room.Room{r}, hub.JoinOptions{
@@ -214,8 +215,8 @@ func (c *conn) join(f clientFrame) {
 		},
 	})
 	if err != nil {
-		e := hub.AsError(err)
-		if e.Code == hub.CodeInternal {
+		e := wire.As(err)
+		if e.Code == wire.Internal {
 			c.t.log.Error("join failed", "room", f.Room, "user", c.client.Principal().User, "err", err)
 		}
 		c.client.Send(errorFrame(f.Ref, e))
@@ -223,11 +224,11 @@ func (c *conn) join(f clientFrame) {
 }
 
 // bad answers a bad frame; too many of them close the connection.
-func (c *conn) bad(ref json.RawMessage, e *hub.Error) error {
+func (c *conn) bad(ref json.RawMessage, e *wire.Error) error {
 	c.client.Send(errorFrame(ref, e))
 	c.errs++
 	if max := c.t.cfg.MaxErrors; max > 0 && c.errs >= max {
-		c.client.Drain(hub.ReasonAbusive)
+		c.client.Drain(wire.ReasonAbusive)
 		return errStop
 	}
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/web"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Name is the transport's name in config and metrics.
@@ -81,7 +82,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Sec-WebSocket-Version", "13")
 		}
 		t.rejected.WithLabelValues(Name, "handshake").Inc()
-		web.WriteError(w, status, hub.CodeBadRequest, msg)
+		web.WriteError(w, status, wire.BadRequest, msg)
 		return
 	}
 	nc, rw, _, err := t.upgrader.Upgrade(r, w)
@@ -106,15 +107,15 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := t.poller.add(c); err != nil {
 		t.log.Error("poller", "err", err)
-		c.client.Close(hub.ReasonInternal)
+		c.client.Close(wire.ReasonInternal)
 	}
 }
 
 func (t *Transport) reject(w http.ResponseWriter, status int, reason, msg string) {
 	t.rejected.WithLabelValues(Name, reason).Inc()
-	code := hub.CodeUnauthorized
+	code := wire.Unauthorized
 	if status == http.StatusForbidden {
-		code = hub.CodeForbidden
+		code = wire.Forbidden
 	}
 	web.WriteError(w, status, code, msg)
 }
@@ -131,7 +132,7 @@ func (t *Transport) sweep() {
 			idle := now.Add(-t.cfg.IdleTimeout).UnixNano()
 			t.poller.each(func(c *conn) {
 				if c.lastRead.Load() < idle {
-					c.client.Close(hub.ReasonIdle)
+					c.client.Close(wire.ReasonIdle)
 					return
 				}
 				c.client.Send(pingFrame)

@@ -17,6 +17,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Check is one named readiness check.
@@ -101,7 +102,7 @@ func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) 
 // ServeHTTP serves the mux.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
+func writeError(w http.ResponseWriter, status int, code wire.Code, msg string) {
 	web.WriteError(w, status, code, msg)
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/room"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // hostService is the Host service one plugin talks to.
@@ -143,11 +144,11 @@ func principal(p *pluginv1.Principal) *auth.Principal {
 func (s *hostService) Authorize(ctx context.Context, req *pluginv1.AuthorizeRequest) (*pluginv1.AuthorizeResponse, error) {
 	r, err := room.Parse(req.Room)
 	if err != nil {
-		return &pluginv1.AuthorizeResponse{Code: hub.CodeBadRequest, Message: err.Error()}, nil
+		return &pluginv1.AuthorizeResponse{Code: string(wire.BadRequest), Message: err.Error()}, nil
 	}
 	if err := s.in.h.o.Hub.AskOwner(ctx, principal(req.Principal), r); err != nil {
-		e := hub.AsError(err)
-		return &pluginv1.AuthorizeResponse{Code: e.Code, Message: e.Message}, nil
+		e := wire.As(err)
+		return &pluginv1.AuthorizeResponse{Code: string(e.Code), Message: e.Message}, nil
 	}
 	return &pluginv1.AuthorizeResponse{Allowed: true}, nil
 }
@@ -171,23 +172,23 @@ func (s *hostService) Revoke(ctx context.Context, req *pluginv1.RevokeRequest) (
 func (in *instance) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
 	c := in.current()
 	if c == nil {
-		return hub.Errorf(hub.CodeInternal, "plugin %s, which owns %s rooms, is restarting", in.cfg.Name, r.Kind)
+		return wire.Errorf(wire.Internal, "plugin %s, which owns %s rooms, is restarting", in.cfg.Name, r.Kind)
 	}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	resp, err := c.Authorize(actx, &pluginv1.AuthorizeRequest{
 		Principal: &pluginv1.Principal{User: p.User, Workspaces: p.Workspaces}, Room: r.String()})
 	if err != nil {
-		return hub.Errorf(hub.CodeInternal, "plugin %s: %v", in.cfg.Name, err)
+		return wire.Errorf(wire.Internal, "plugin %s: %v", in.cfg.Name, err)
 	}
 	if resp.Allowed {
 		return nil
 	}
-	code := resp.Code
+	code := wire.Code(resp.Code)
 	if code == "" {
-		code = hub.CodeForbidden
+		code = wire.Forbidden
 	}
-	return hub.Errorf(code, "%s", resp.Message)
+	return wire.Errorf(code, "%s", resp.Message)
 }
 
 // deliver hands one event of a subscribed type to the plugin; an error

@@ -1,0 +1,26 @@
+package wire
+
+// Reason says why the server ends a connection. Code is the WebSocket
+// close code; Text is the close reason (and, for SSE, the reason logged).
+type Reason struct {
+	Code uint16
+	Text string
+}
+
+// The reasons a connection ends (docs/PROTOCOL.md, "Close codes").
+var (
+	ReasonNormal   = Reason{1000, ""}
+	ReasonShutdown = Reason{1001, "shutdown"}
+	ReasonIdle     = Reason{1001, "idle_timeout"}
+	ReasonProtocol = Reason{1002, "protocol_error"}
+	ReasonAbusive  = Reason{1008, "too_many_errors"}
+	ReasonSlow     = Reason{1008, "slow_consumer"}
+	ReasonTooBig   = Reason{1009, "frame_too_large"}
+	ReasonWriteErr = Reason{1006, "write_failed"}
+	ReasonInternal = Reason{1011, "internal_error"}
+)
+
+// Retry reports whether a client should reconnect (and resume) after a
+// close with this code: every code but a normal close and a protocol
+// violation.
+func (r Reason) Retry() bool { return r.Code != 1000 && r.Code != 1002 && r.Code != 1009 }
