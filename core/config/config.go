@@ -219,6 +219,9 @@ type Publish struct {
 	// MaxBodyBytes.
 	// Zero is invalid.
 	MaxEventBytes int64
+	// StrictTypes refuses events on POST /v1/publish whose type is not in
+	// the catalogue. Zero (false): apps may publish their own types.
+	StrictTypes bool
 }
 
 // DefaultPluginTimeout is a plugin block's timeout when it sets none.
@@ -229,7 +232,12 @@ type Plugin struct {
 	// Name is the block label; unique.
 	Name string
 	// Path of the plugin executable, relative to the working directory.
+	// Zero (""): the bundled plugin of that name, run as
+	// `switchboard plugin NAME` by the router's own executable.
 	Path string
+	// Args are passed to the executable. Zero (nil): none; for a bundled
+	// plugin the router passes `plugin NAME`.
+	Args []string
 	// Config is the raw body of the `config { }` block, nil if absent. It is
 	// not checked here: the plugin host decodes it with the plugin's own
 	// schema, using EvalContext() so env() works there too.

@@ -53,6 +53,7 @@ func decodeFile(f *hcl.File, ctx *hcl.EvalContext, c *Config, src *sources) hcl.
 		d.integer(p, b.MaxBatch, &c.Publish.MaxBatch)
 		d.integer(p, b.MaxRooms, &c.Publish.MaxRooms)
 		d.size(p, b.MaxEventBytes, &c.Publish.MaxEventBytes)
+		d.boolean(p, b.StrictTypes, &c.Publish.StrictTypes)
 	}
 	d.transports(fh.Transports, c)
 	d.plugins(fh.Plugins, c)
@@ -183,6 +184,7 @@ func (d *decoder) plugins(ps []pluginHCL, c *Config) {
 		d.block(p, ph.DefRange)
 		pl := Plugin{Name: ph.Name, DeclRange: ph.DefRange, Timeout: DefaultPluginTimeout}
 		d.str(p, ph.Path, &pl.Path)
+		d.strs(p, ph.Args, &pl.Args)
 		d.str(p, ph.Database, &pl.Database)
 		d.duration(p, ph.Timeout, &pl.Timeout)
 		if ph.Config != nil {

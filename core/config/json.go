@@ -113,13 +113,15 @@ type (
 		MaxBatch      int   `json:"max_batch"`
 		MaxRooms      int   `json:"max_rooms"`
 		MaxEventBytes int64 `json:"max_event_bytes"`
+		StrictTypes   bool  `json:"strict_types"`
 	}
 	jsonPlugin struct {
-		Name     string  `json:"name"`
-		Path     string  `json:"path"`
-		Database string  `json:"database"`
-		Timeout  string  `json:"timeout"`
-		ConfigAt *string `json:"config_at"` // position of the opaque config block, or null
+		Name     string   `json:"name"`
+		Path     string   `json:"path"`
+		Args     []string `json:"args"`
+		Database string   `json:"database"`
+		Timeout  string   `json:"timeout"`
+		ConfigAt *string  `json:"config_at"` // position of the opaque config block, or null
 	}
 )
 
@@ -167,6 +169,7 @@ func (c *Config) jsonView() jsonConfig {
 		Publish: jsonPublish{
 			MaxBodyBytes: c.Publish.MaxBodyBytes, MaxBatch: c.Publish.MaxBatch,
 			MaxRooms: c.Publish.MaxRooms, MaxEventBytes: c.Publish.MaxEventBytes,
+			StrictTypes: c.Publish.StrictTypes,
 		},
 		Plugins: []jsonPlugin{},
 	}
@@ -178,7 +181,7 @@ func (c *Config) jsonView() jsonConfig {
 		v.NATS.Cluster = &jsonCluster{Name: cl.Name, Listen: cl.Listen, Routes: routes}
 	}
 	for _, p := range c.Plugins {
-		jp := jsonPlugin{Name: p.Name, Path: p.Path, Database: redactURLs(p.Database), Timeout: formatDuration(p.Timeout)}
+		jp := jsonPlugin{Name: p.Name, Path: p.Path, Args: append([]string{}, p.Args...), Database: redactURLs(p.Database), Timeout: formatDuration(p.Timeout)}
 		if p.Config != nil {
 			at := pos(p.ConfigRange)
 			jp.ConfigAt = &at

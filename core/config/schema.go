@@ -114,6 +114,7 @@ type publishHCL struct {
 	MaxBatch      *hcl.Attribute `hcl:"max_batch,optional"`
 	MaxRooms      *hcl.Attribute `hcl:"max_rooms,optional"`
 	MaxEventBytes *hcl.Attribute `hcl:"max_event_bytes,optional"`
+	StrictTypes   *hcl.Attribute `hcl:"strict_types,optional"`
 }
 
 type pluginHCL struct {
@@ -121,6 +122,7 @@ type pluginHCL struct {
 	NameRange hcl.Range        `hcl:"name,label_range"`
 	DefRange  hcl.Range        `hcl:",def_range"`
 	Path      *hcl.Attribute   `hcl:"path,optional"`
+	Args      *hcl.Attribute   `hcl:"args,optional"`
 	Database  *hcl.Attribute   `hcl:"database,optional"`
 	Timeout   *hcl.Attribute   `hcl:"timeout,optional"`
 	Config    *pluginConfigHCL `hcl:"config,block"`

@@ -82,9 +82,6 @@ func (v *validator) plugins(ps []Plugin) {
 			v.errf(p, "", "the name must match %s", pluginName)
 		}
 		seen[pl.Name] = true
-		if pl.Path == "" {
-			v.errf(p, "path", "must be set to the plugin's executable")
-		}
 		v.nonNegativeDur(p, "timeout", pl.Timeout)
 		if d := pl.Database; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") {
 			v.errf(p, "database", `must be "" (SQLite under data_dir) or a postgres:// URL`)

@@ -77,10 +77,12 @@ publish {
   max_batch       = 500
   max_rooms       = 8
   max_event_bytes = "256KiB"
+  strict_types    = true
 }
 
 plugin "tasks" {
   path    = "./bin/switchboard-tasks"
+  args    = ["--verbose"]
   timeout = "5s"
   database = "postgres://sb:secret@db.example.com/sb"
 
