@@ -24,7 +24,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	var bad []error
 	for i := range cfg.Plugins {
-		if err := cfg.Plugins[i].CheckExecutable(); err != nil {
+		p := &cfg.Plugins[i]
+		if err := p.CheckBundled(bundledNames()); err != nil {
+			bad = append(bad, err)
+		}
+		if err := p.CheckExecutable(); err != nil {
 			bad = append(bad, err)
 		}
 	}

@@ -22,6 +22,7 @@ var commands = map[string]command{
 	"catalog": {"print the event catalogue (AsyncAPI 3 YAML)", cmdCatalog},
 	"listen":  {"join rooms and print each event as a JSON line", cmdListen},
 	"publish": {"publish one event through the HTTP API", cmdPublish},
+	"plugin":  {"serve a bundled plugin (run by the router, not by hand)", cmdPlugin},
 }
 
 const (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -85,10 +84,15 @@ func (in *instance) start(ctx context.Context) error {
 		return err
 	}
 	name := in.cfg.Name
-	cmd := exec.Command(in.cfg.Path)
+	cmd, err := in.command()
+	if err != nil {
+		return err
+	}
 	setPdeathsig(cmd)
 	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin." + name, Level: hclog.Info, Output: hclogWriter{in.log}})
+	stderr := &stderrHead{}
 	cl := plugin.NewClient(&plugin.ClientConfig{
+		Stderr:          stderr,
 		HandshakeConfig: pluginv1.Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{
 			pluginv1.ProtocolVersion: {pluginv1.PluginName: &pluginv1.GRPCPlugin{}},
@@ -100,7 +104,11 @@ func (in *instance) start(ctx context.Context) error {
 	})
 	fail := func(format string, args ...any) error {
 		cl.Kill()
-		return fmt.Errorf("plugin %q (%s): %s", name, in.cfg.Path, fmt.Sprintf(format, args...))
+		msg := fmt.Sprintf(format, args...)
+		if t := stderr.String(); t != "" {
+			msg += "; its stderr: " + t
+		}
+		return fmt.Errorf("%s: plugin %q (%s): %s", in.cfg.At(), name, strings.Join(cmd.Args, " "), msg)
 	}
 	rpcc, err := cl.Client()
 	if err != nil {
