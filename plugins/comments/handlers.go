@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
@@ -38,14 +37,6 @@ func (p *plugin) body(r *sdk.Request) (string, error) {
 	return s, nil
 }
 
-// member checks that the caller may read and change project pid.
-func (p *plugin) member(ctx context.Context, r *sdk.Request, pid string) error {
-	if r.Principal == nil || r.Principal.User == "" {
-		return sdk.Unauthorized("sign in first")
-	}
-	return p.host.Authorize(ctx, *r.Principal, "project:"+pid)
-}
-
 // withComment answers with a comment and its version as ETag.
 func withComment(status int, c *comment) *sdk.Response {
 	resp := sdk.JSON(status, c.payload())
@@ -63,7 +54,7 @@ func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, t.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, t.ProjectID); err != nil {
 		return nil, err
 	}
 	body, err := p.body(r)
@@ -71,7 +62,7 @@ func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 		return nil, err
 	}
 	ts := now()
-	c := &comment{ID: ulid.Make().String(), TaskID: t.TaskID, ProjectID: t.ProjectID, AuthorID: r.Principal.User,
+	c := &comment{ID: sdk.NewID(), TaskID: t.TaskID, ProjectID: t.ProjectID, AuthorID: r.Principal.User,
 		Body: body, Version: 1, CreatedAt: ts, UpdatedAt: ts}
 	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
 		// The task must still be there, and stay there until we commit.
@@ -102,7 +93,7 @@ func (p *plugin) list(ctx context.Context, r *sdk.Request) (*sdk.Response, error
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, t.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, t.ProjectID); err != nil {
 		return nil, err
 	}
 	page, err := r.Page()
@@ -133,7 +124,7 @@ func (p *plugin) load(ctx context.Context, r *sdk.Request, authorOnly bool) (*co
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, c.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, c.ProjectID); err != nil {
 		return nil, err
 	}
 	if authorOnly && c.AuthorID != r.Principal.User {

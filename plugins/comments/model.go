@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -45,11 +44,6 @@ type taskRef struct {
 	DeletedAt time.Time `bun:"deleted_at,nullzero"`
 }
 
-// idRE is what an id must look like to be part of a room name.
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-
-func validID(s string) bool { return idRE.MatchString(s) }
-
 // now is the time stored in rows: UTC, to the millisecond.
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
@@ -65,7 +59,7 @@ func lock(db bun.IDB, q *bun.SelectQuery, mode string) *bun.SelectQuery {
 // findTask reads a live task of the projection; share locks its row until
 // the transaction ends, so that a concurrent deletion waits for it.
 func findTask(ctx context.Context, db bun.IDB, id string, share bool) (*taskRef, error) {
-	if !validID(id) {
+	if !sdk.ValidID(id) {
 		return nil, sdk.NotFound("task %q not found", id)
 	}
 	t := new(taskRef)
@@ -84,7 +78,7 @@ func findTask(ctx context.Context, db bun.IDB, id string, share bool) (*taskRef,
 
 // findComment reads a comment; forUpdate locks its row.
 func findComment(ctx context.Context, db bun.IDB, id string, forUpdate bool) (*comment, error) {
-	if !validID(id) {
+	if !sdk.ValidID(id) {
 		return nil, sdk.NotFound("comment %q not found", id)
 	}
 	c := new(comment)

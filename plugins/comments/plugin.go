@@ -1,9 +1,6 @@
 package comments
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
 
@@ -13,18 +10,18 @@ type Config struct {
 	MaxBodyLength int `hcl:"max_body_length,optional"`
 }
 
-// DefaultConfig is the configuration used for fields left at zero.
-func DefaultConfig() Config { return Config{MaxBodyLength: 10000} }
+// Defaults sets the defaults before the config block is decoded.
+func (c *Config) Defaults() { c.MaxBodyLength = 10000 }
 
-// withDefaults fills zero fields and checks the rest.
-func (c Config) withDefaults() (Config, error) {
+// Validate checks the limit; zero means its default.
+func (c *Config) Validate() error {
 	if c.MaxBodyLength < 0 {
-		return c, fmt.Errorf(`plugin "comments": max_body_length: must be >= 0, got %d`, c.MaxBodyLength)
+		return sdk.AttrError("max_body_length", "must be >= 0, got %d", c.MaxBodyLength)
 	}
 	if c.MaxBodyLength == 0 {
-		c.MaxBodyLength = DefaultConfig().MaxBodyLength
+		c.Defaults()
 	}
-	return c, nil
+	return nil
 }
 
 // plugin is the comments plugin.
@@ -39,15 +36,8 @@ var (
 	_ sdk.EventHandler = (*plugin)(nil)
 )
 
-// New makes the plugin and creates its tables.
+// New makes the plugin; it is the factory given to sdk.Serve.
 func New(cfg Config, h sdk.Host) (sdk.Plugin, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := sdk.OpenTables(h, tables...); err != nil {
-		return nil, err
-	}
 	p := &plugin{cfg: cfg, host: h, rt: sdk.NewRouter()}
 	p.rt.Handle("POST", "/tasks/{id}/comments", p.create)
 	p.rt.Handle("GET", "/tasks/{id}/comments", p.list)
@@ -60,16 +50,10 @@ func New(cfg Config, h sdk.Host) (sdk.Plugin, error) {
 // Info describes the plugin.
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
-		Name:          "comments",
-		APIVersion:    sdk.APIVersion1,
 		Description:   "Comments on tasks; only their author changes them.",
-		Routes:        p.rt.Routes(),
+		Router:        p.rt,
 		Events:        EventTypes(),
 		Subscriptions: []string{TaskCreated, TaskDeleted, ProjectDeleted},
+		Migrations:    migrations,
 	}
-}
-
-// Handle serves a route.
-func (p *plugin) Handle(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	return p.rt.Serve(ctx, r)
 }

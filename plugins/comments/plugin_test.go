@@ -1,6 +1,7 @@
 package comments
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -12,19 +13,19 @@ import (
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	in := e.p.Info()
+	in := e.Info()
 	if in.Name != "comments" || in.APIVersion != sdk.APIVersion1 || len(in.RoomKinds) != 0 || len(in.Routes) != 5 ||
 		!slices.Equal(in.Subscriptions, []string{TaskCreated, TaskDeleted, ProjectDeleted}) {
 		t.Errorf("info = %+v", in)
 	}
-	// New on an existing database keeps its tables and rows.
+	// Starting again on an existing database keeps its tables and rows.
 	e.task("t1", "p1")
 	c := e.comment("t1", alice, "x")
-	p2, err := New(Config{}, e.h)
+	p2, err := sdk.Start(context.Background(), Config{}, e.Host, New)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.p = p2
+	e.Plugin = p2
 	if res := e.one("GET", c.ID, nil, alice); res.Status != 200 {
 		t.Errorf("after a second New: %d", res.Status)
 	}
@@ -58,22 +59,16 @@ func TestSchemas(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	if _, err := New(Config{MaxBodyLength: -1}, sdktest.NewHost(t, "comments")); err == nil ||
-		!strings.Contains(err.Error(), "max_body_length") {
+	bad := Config{MaxBodyLength: -1}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "max_body_length") {
 		t.Errorf("negative limit: %v", err)
 	}
-	h := sdktest.NewHost(t, "comments")
-	h.AuthorizeFunc = sdktest.Projects(members)
-	p, err := New(Config{MaxBodyLength: 3}, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, h: h, p: p, schemas: sdktest.CompileSchemas(t, EventTypes())}
+	e := &env{sdktest.Start(t, "comments", New, Config{MaxBodyLength: 3}, "", sdktest.WithMembers(members))}
 	e.task("t1", "p1")
 	for body, want := range map[string]int{`{"body":"abc"}`: 201, `{"body":"abcd"}`: 400, `{"body":" é€x "}`: 201} {
 		if res := e.do("POST", "/tasks/{id}/comments", map[string]string{"id": "t1"}, body, alice); res.Status != want {
 			t.Errorf("%s: %d, want %d", body, res.Status, want)
 		}
 	}
-	e.events()
+	e.Events()
 }

@@ -28,12 +28,12 @@ func (p *plugin) HandleEvent(ctx context.Context, d *sdk.Delivery) error {
 	}
 	switch d.Type {
 	case TaskCreated:
-		if !validID(ev.ID) || ev.ProjectID == "" {
+		if !sdk.ValidID(ev.ID) || ev.ProjectID == "" {
 			return p.skip(d, "no task or project id")
 		}
 		return p.taskCreated(ctx, ev)
 	case TaskDeleted:
-		if !validID(ev.ID) || ev.ProjectID == "" {
+		if !sdk.ValidID(ev.ID) || ev.ProjectID == "" {
 			return p.skip(d, "no task or project id")
 		}
 		return p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, _ func(...*sdk.Event)) error {

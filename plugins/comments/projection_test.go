@@ -12,7 +12,7 @@ import (
 
 // status of GET /tasks/{tid}/comments as alice.
 func (e *env) listStatus(tid string) int {
-	e.t.Helper()
+	e.T.Helper()
 	return e.do("GET", "/tasks/{id}/comments", map[string]string{"id": tid}, nil, alice).Status
 }
 
@@ -32,7 +32,7 @@ func TestProjection(t *testing.T) {
 		if got := e.listStatus("t1"); got != 200 {
 			t.Fatalf("projected task: %d", got)
 		}
-		db, _ := e.h.DB(ctx)
+		db, _ := e.Host.DB(ctx)
 		if n, err := db.NewSelect().Model((*taskRef)(nil)).Count(ctx); err != nil || n != 3 {
 			t.Errorf("%d projected tasks (%v), want 3", n, err)
 		}
@@ -84,7 +84,7 @@ func TestProjection(t *testing.T) {
 		}
 
 		// Unreadable or irrelevant events are skipped, not retried forever.
-		eh := e.p.(sdk.EventHandler)
+		eh := e.Plugin.(sdk.EventHandler)
 		for _, d := range []*sdk.Delivery{
 			{ID: "x1", Type: TaskCreated, Data: json.RawMessage(`[1]`)},
 			{ID: "x2", Type: TaskCreated, Data: json.RawMessage(`{"id":"t5"}`)},
@@ -99,7 +99,7 @@ func TestProjection(t *testing.T) {
 		if got := e.listStatus("t3"); got != 200 {
 			t.Errorf("unrelated task after skipped events: %d", got)
 		}
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Errorf("the projection emitted %d events", len(evs))
 		}
 	})
@@ -108,37 +108,23 @@ func TestProjection(t *testing.T) {
 // The real tasks plugin's events feed the projection.
 func TestWithTasksPlugin(t *testing.T) {
 	e := newEnv(t)
-	th := sdktest.NewHost(t, "tasks")
-	tp, err := tasks.New(tasks.Config{}, th)
-	if err != nil {
-		t.Fatal(err)
-	}
+	te := sdktest.Start(t, "tasks", tasks.New, tasks.Config{}, "", sdktest.WithMembers(members))
 	relay := func() {
 		t.Helper()
-		for _, ev := range th.Emitted() {
+		for _, ev := range te.Events() {
 			if err := e.deliver(ev.Type, ev.Data); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	res, err := tp.Handle(context.Background(), sdktest.Request("POST", "/projects/{id}/tasks",
-		map[string]string{"id": "p1"}, `{"title":"t"}`, alice))
-	if err != nil || res.Status != 201 {
-		t.Fatalf("create task: %v %v", res, err)
-	}
-	var task tasks.Task
-	if err := json.Unmarshal(res.Body, &task); err != nil {
-		t.Fatal(err)
-	}
+	res := te.Do("POST", "/projects/{id}/tasks", sdktest.Params("id", "p1"), `{"title":"t"}`, alice).Want(t, 201)
+	task := sdktest.Decode[tasks.Task](t, res)
 	relay()
 	c := e.comment(task.ID, bob, "hello")
 	if c.ProjectID != "p1" || c.TaskID != task.ID {
 		t.Errorf("comment = %+v", c)
 	}
-	if _, err := tp.Handle(context.Background(), sdktest.Request("DELETE", "/tasks/{id}",
-		map[string]string{"id": task.ID}, nil, alice)); err != nil {
-		t.Fatal(err)
-	}
+	te.Do("DELETE", "/tasks/{id}", sdktest.Params("id", task.ID), nil, alice).Want(t, 204)
 	relay()
 	if res := e.one("GET", c.ID, nil, bob); res.Status != 404 {
 		t.Errorf("comment of a deleted task: %d", res.Status)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
@@ -13,7 +12,7 @@ import (
 
 func (p *plugin) createPhase(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	pid := r.Param("id")
-	if err := p.member(ctx, r, pid); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, pid); err != nil {
 		return nil, err
 	}
 	var in createInput
@@ -23,7 +22,7 @@ func (p *plugin) createPhase(ctx context.Context, r *sdk.Request) (*sdk.Response
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	ph := &phase{ID: ulid.Make().String(), ProjectID: pid, Name: *in.Name, Status: StatusPlanned,
+	ph := &phase{ID: sdk.NewID(), ProjectID: pid, Name: *in.Name, Status: StatusPlanned,
 		StartsOn: in.StartsOn, EndsOn: in.EndsOn, Version: 1}
 	err := p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
 		if _, err := tx.NewInsert().Model(ph).Exec(ctx); err != nil {
@@ -41,7 +40,7 @@ func (p *plugin) createPhase(ctx context.Context, r *sdk.Request) (*sdk.Response
 // listPhases lists a project's phases, oldest first.
 func (p *plugin) listPhases(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	pid := r.Param("id")
-	if err := p.member(ctx, r, pid); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, pid); err != nil {
 		return nil, err
 	}
 	page, err := r.Page()
@@ -72,7 +71,7 @@ func (p *plugin) load(ctx context.Context, r *sdk.Request) (*phase, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, ph.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, ph.ProjectID); err != nil {
 		return nil, err
 	}
 	return ph, nil

@@ -2,17 +2,12 @@ package phases
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
-
-// idPattern is the CONTRACT's room id: a project id outside it names no
-// project.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
 // optDate is a PATCH date field that tells absent (Set false), null (Set,
 // Value nil) and a date apart.

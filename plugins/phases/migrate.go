@@ -2,7 +2,9 @@ package phases
 
 import "github.com/switchboard-rt/switchboard/plugins/sdk"
 
-// tables are the plugin's tables and indexes, created on startup.
-var tables = []sdk.Table{
-	{Model: (*phase)(nil), Indexes: []sdk.Index{{Name: "phases_phases_project_idx", Columns: []string{"project_id"}}}},
+// migrations are the plugin's schema changes, oldest first; append, never
+// edit. The first adopts the table made before migrations existed.
+var migrations = []sdk.Migration{
+	{Name: "phases", Up: sdk.CreateTables(sdk.Table{Model: (*phase)(nil),
+		Indexes: []sdk.Index{{Name: "phases_phases_project_idx", Columns: []string{"project_id"}}}})},
 }

@@ -1,10 +1,11 @@
 package phases
 
 import (
-	"github.com/switchboard-rt/switchboard/plugins/sdk/sdktest"
 	"reflect"
 	"slices"
 	"testing"
+
+	"github.com/switchboard-rt/switchboard/plugins/sdk/sdktest"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
@@ -26,7 +27,7 @@ func TestPatchPhase(t *testing.T) {
 		// each to project:p1 with the phase as data.
 		expect := func(data PhaseData, typs ...string) {
 			t.Helper()
-			evs := e.events()
+			evs := e.Events()
 			if !slices.Equal(sdktest.Types(evs), typs) {
 				t.Fatalf("emitted %v, want %v", sdktest.Types(evs), typs)
 			}
@@ -96,7 +97,7 @@ func TestPatchPhaseRefused(t *testing.T) {
 			})
 		}
 		e.do("PATCH", "/phases/{id}", sdktest.Params("id", "nope"), map[string]any{"name": "x"}, u1).Want(t, 404)
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("refused patches emitted %v", sdktest.Types(evs))
 		}
 		got := sdktest.Decode[PhaseData](t, e.do("GET", "/phases/{id}", sdktest.Params("id", ph.ID), nil, u1).Want(t, 200))

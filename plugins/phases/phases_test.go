@@ -16,11 +16,11 @@ func ptr(s string) *string { return &s }
 
 // create adds a phase to p1 as u1 and forgets its event.
 func (e *env) create(body map[string]any) PhaseData {
-	e.t.Helper()
-	r := e.do("POST", "/projects/{id}/phases", sdktest.Params("id", "p1"), body, u1).Want(e.t, http.StatusCreated)
-	e.events()
+	e.T.Helper()
+	r := e.do("POST", "/projects/{id}/phases", sdktest.Params("id", "p1"), body, u1).Want(e.T, http.StatusCreated)
+	e.Events()
 	e.rooms()
-	return sdktest.Decode[PhaseData](e.t, r)
+	return sdktest.Decode[PhaseData](e.T, r)
 }
 
 func TestCreatePhase(t *testing.T) {
@@ -30,7 +30,7 @@ func TestCreatePhase(t *testing.T) {
 		got := sdktest.Decode[PhaseData](t, r)
 		want := PhaseData{ID: got.ID, ProjectID: "p1", Name: "Design", Status: StatusPlanned,
 			StartsOn: ptr("2026-01-05"), EndsOn: ptr("2026-02-01"), Version: 1}
-		if !reflect.DeepEqual(got, want) || !idPattern.MatchString(got.ID) {
+		if !reflect.DeepEqual(got, want) || !sdk.ValidID(got.ID) {
 			t.Fatalf("created %+v, want %+v", got, want)
 		}
 		if rooms := e.rooms(); !reflect.DeepEqual(rooms, []string{"project:p1"}) {
@@ -83,7 +83,7 @@ func TestCreatePhaseRefused(t *testing.T) {
 				if r := e.do("POST", "/projects/{id}/phases", sdktest.Params("id", c.pid), c.body, c.who).Want(t, c.status); r.Code != c.code {
 					t.Fatalf("code %s, want %s", r.Code, c.code)
 				}
-				if evs := e.events(); len(evs) != 0 {
+				if evs := e.Events(); len(evs) != 0 {
 					t.Fatalf("emitted %v", sdktest.Types(evs))
 				}
 			})
@@ -99,7 +99,7 @@ func TestListPhases(t *testing.T) {
 		}
 		e.members["p2"] = append(e.members["p2"], "u1")
 		e.do("POST", "/projects/{id}/phases", sdktest.Params("id", "p2"), map[string]any{"name": "other"}, u1).Want(t, 201)
-		e.events()
+		e.Events()
 
 		list := func(who *sdk.Principal, q ...string) res {
 			return e.do("GET", "/projects/{id}/phases", sdktest.Params("id", "p1"), nil, who, q...)
@@ -147,7 +147,7 @@ func TestDeletePhase(t *testing.T) {
 			return e.do("DELETE", "/phases/{id}", sdktest.Params("id", ph.ID), nil, who)
 		}
 		del(user("u3")).Want(t, 403)
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("refused delete emitted %v", sdktest.Types(evs))
 		}
 		del(user("u2")).Want(t, 204)
@@ -166,11 +166,11 @@ func TestDeletePhase(t *testing.T) {
 func TestMigrateTwice(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		ph := e.create(map[string]any{"name": "Design"})
-		again, err := New(Config{}, e.h)
+		again, err := sdk.Start(context.Background(), Config{}, e.Host, New)
 		if err != nil {
 			t.Fatalf("second New: %v", err)
 		}
-		e.p = again
+		e.Plugin = again
 		e.do("GET", "/phases/{id}", sdktest.Params("id", ph.ID), nil, u1).Want(t, 200)
 	})
 }
@@ -183,7 +183,7 @@ func TestProjectDeletedRemovesPhases(t *testing.T) {
 		e.one(EventPhaseCreated)
 		kept := sdktest.Decode[PhaseData](t, e.do("POST", "/projects/{id}/phases", sdktest.Params("id", "p2"), map[string]any{"name": "B"}, user("u3", "w1")).Want(t, 201))
 		e.one(EventPhaseCreated)
-		h, ok := e.p.(sdk.EventHandler)
+		h, ok := e.Plugin.(sdk.EventHandler)
 		if !ok {
 			t.Fatal("phases does not handle events")
 		}
@@ -195,10 +195,10 @@ func TestProjectDeletedRemovesPhases(t *testing.T) {
 		}
 		var n int
 		var err error
-		if n, err = e.h.CountRows(t, "phases_phases", "id = ?", gone.ID); err != nil || n != 0 {
+		if n, err = e.Host.CountRows(t, "phases_phases", "id = ?", gone.ID); err != nil || n != 0 {
 			t.Fatalf("phase of the deleted project: %d rows, %v", n, err)
 		}
-		if n, err = e.h.CountRows(t, "phases_phases", "id = ?", kept.ID); err != nil || n != 1 {
+		if n, err = e.Host.CountRows(t, "phases_phases", "id = ?", kept.ID); err != nil || n != 1 {
 			t.Fatalf("other project's phase: %d rows, %v", n, err)
 		}
 	})

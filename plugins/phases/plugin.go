@@ -8,7 +8,7 @@ import (
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
 
-// Name is the plugin's name in Info.
+// Name is the plugin's usual name in the config file.
 const Name = "phases"
 
 // Config is the plugin's `config { }` block; it has no settings yet.
@@ -22,10 +22,10 @@ type plugin struct {
 
 var _ sdk.Plugin = (*plugin)(nil)
 
-// New opens the plugin's database, creates its table if needed and returns
-// the plugin. It is the factory given to sdk.Serve.
+// New opens the plugin's database and returns the plugin. It is the
+// factory given to sdk.Serve.
 func New(_ Config, h sdk.Host) (sdk.Plugin, error) {
-	db, err := sdk.OpenTables(h, tables...)
+	db, err := h.DB(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -40,30 +40,12 @@ func New(_ Config, h sdk.Host) (sdk.Plugin, error) {
 
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
-		Name:          Name,
-		APIVersion:    sdk.APIVersion1,
 		Description:   "Phases of a project (planned → active → completed).",
-		Routes:        p.rt.Routes(),
+		Router:        p.rt,
 		Events:        eventTypes(),
 		Subscriptions: []string{projectDeleted},
+		Migrations:    migrations,
 	}
-}
-
-func (p *plugin) Handle(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	return p.rt.Serve(ctx, r)
-}
-
-// member checks, by asking the owner of room project:pid (the projects
-// plugin) through the host, that the caller is a member of project pid.
-// Its refusal (403 or 404) is returned as is.
-func (p *plugin) member(ctx context.Context, r *sdk.Request, pid string) error {
-	if r.Principal == nil || r.Principal.User == "" {
-		return sdk.Unauthorized("authentication required")
-	}
-	if !idPattern.MatchString(pid) {
-		return sdk.NotFound("project %s not found", pid)
-	}
-	return p.host.Authorize(ctx, *r.Principal, "project:"+pid)
 }
 
 // projectDeleted is the projects plugin's event after which a project's

@@ -45,7 +45,7 @@ func TestOwnersUnderConcurrency(t *testing.T) {
 		if statuses[0] != 200 || (statuses[1] != 403 && statuses[1] != 409) {
 			t.Fatalf("statuses %v", statuses)
 		}
-		if n := len(e.events()); n != 1 {
+		if n := len(e.Events()); n != 1 {
 			t.Fatalf("%d events", n)
 		}
 	})

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
@@ -43,8 +42,8 @@ func (in *projectInput) check(create bool) error {
 }
 
 // inWorkspace checks that the caller's token lists workspace ws.
-func inWorkspace(pr *sdk.Principal, ws string) error {
-	if !idPattern.MatchString(ws) {
+func inWorkspace(pr sdk.Principal, ws string) error {
+	if !sdk.ValidID(ws) {
 		return sdk.BadRequest("invalid workspace id %q", ws)
 	}
 	if !pr.InWorkspace(ws) {
@@ -54,7 +53,7 @@ func inWorkspace(pr *sdk.Principal, ws string) error {
 }
 
 func (p *plugin) createProject(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +68,7 @@ func (p *plugin) createProject(ctx context.Context, r *sdk.Request) (*sdk.Respon
 	if err := in.check(true); err != nil {
 		return nil, err
 	}
-	proj := &project{ID: ulid.Make().String(), WorkspaceID: ws, Name: *in.Name, CreatedBy: pr.User, Version: 1}
+	proj := &project{ID: sdk.NewID(), WorkspaceID: ws, Name: *in.Name, CreatedBy: pr.User, Version: 1}
 	if in.Description != nil {
 		proj.Description = *in.Description
 	}
@@ -93,7 +92,7 @@ func (p *plugin) createProject(ctx context.Context, r *sdk.Request) (*sdk.Respon
 // listProjects lists the projects of a workspace that the caller is a
 // member of, oldest first.
 func (p *plugin) listProjects(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +119,7 @@ func (p *plugin) listProjects(ctx context.Context, r *sdk.Request) (*sdk.Respons
 }
 
 func (p *plugin) getProject(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +133,7 @@ func (p *plugin) getProject(ctx context.Context, r *sdk.Request) (*sdk.Response,
 // patchProject changes the name or description (owners and admins). A
 // request that changes nothing answers the project as it is, with no event.
 func (p *plugin) patchProject(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +186,7 @@ func (p *plugin) patchProject(ctx context.Context, r *sdk.Request) (*sdk.Respons
 // deleteProject deletes a project and its memberships (owners only), then
 // makes every connection leave its room and recheck its tasks' rooms.
 func (p *plugin) deleteProject(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}

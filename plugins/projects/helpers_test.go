@@ -9,52 +9,29 @@ import (
 
 // backends runs fn on SQLite and on PostgreSQL (skipped if unreachable).
 func backends(t *testing.T, fn func(t *testing.T, e *env)) {
-	sdktest.Backends(t, func(t *testing.T, dsn string) { fn(t, newEnv(t, sdktest.NewHost(t, Name, dsn))) })
+	sdktest.Each(t, Name, New, Config{}, func(t *testing.T, se *sdktest.Env) { fn(t, &env{se}) })
 }
 
-// env is a plugin on a test host. Every event it emits is checked against
-// the schema its type declares.
-type env struct {
-	t       *testing.T
-	h       *sdktest.Host
-	p       sdk.Plugin
-	schemas sdktest.Schemas
-}
-
-func newEnv(t *testing.T, h *sdktest.Host) *env {
-	t.Helper()
-	p, err := New(Config{}, h)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	e := &env{t: t, h: h, p: p, schemas: sdktest.CompileSchemas(t, p.Info().Events)}
-	t.Cleanup(func() { e.events() })
-	return e
-}
-
-// events returns the events emitted since the last call, after checking
-// each against its declared schema, as the core does.
-func (e *env) events() []*sdk.Event {
-	e.t.Helper()
-	return e.schemas.Check(e.t, e.h.Emitted())
-}
+// env is the plugin on a test host; every event it emits is checked
+// against the schema its type declares.
+type env struct{ *sdktest.Env }
 
 // res is a handler's answer: a status and a JSON body.
 type res = sdktest.Result
 
 func (e *env) do(method, pattern string, params map[string]string, body any, who *sdk.Principal, query ...string) res {
-	e.t.Helper()
-	req := sdktest.Request(method, pattern, params, body, who)
+	e.T.Helper()
+	var mods []func(*sdk.Request)
 	for i := 0; i+1 < len(query); i += 2 {
-		req.Query.Set(query[i], query[i+1])
+		mods = append(mods, sdktest.Query(query[i], query[i+1]))
 	}
-	return sdktest.Serve(e.t, e.p, req)
+	return e.Do(method, pattern, params, body, who, mods...)
 }
 
 func user(id string, ws ...string) *sdk.Principal { return &sdk.Principal{User: id, Workspaces: ws} }
 
 // one fails unless exactly one event was emitted, and returns it.
 func (e *env) one(typ string) *sdk.Event {
-	e.t.Helper()
-	return sdktest.OneEvent(e.t, e.events(), typ)
+	e.T.Helper()
+	return e.One(typ)
 }

@@ -16,10 +16,10 @@ func TestProjectIfMatch(t *testing.T) {
 			if ifMatch != "" {
 				req.Header.Set("If-Match", ifMatch)
 			}
-			return sdktest.Serve(t, e.p, req)
+			return sdktest.Serve(t, e.Plugin, req)
 		}, map[string]any{"name": "Artemis"})
 		// Only the PATCH and DELETE that went through emitted events.
-		if got := sdktest.Types(e.events()); !slices.Equal(got, []string{EventProjectUpdated, EventProjectDeleted}) {
+		if got := sdktest.Types(e.Events()); !slices.Equal(got, []string{EventProjectUpdated, EventProjectDeleted}) {
 			t.Fatalf("events %v", got)
 		}
 	})

@@ -52,7 +52,7 @@ func lastOwner(ctx context.Context, tx bun.Tx, target *member) error {
 }
 
 func (p *plugin) listMembers(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +78,7 @@ func (p *plugin) listMembers(ctx context.Context, r *sdk.Request) (*sdk.Response
 }
 
 func (p *plugin) getMember(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func (p *plugin) getMember(ctx context.Context, r *sdk.Request) (*sdk.Response, 
 }
 
 func (p *plugin) addMember(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (p *plugin) addMember(ctx context.Context, r *sdk.Request) (*sdk.Response, 
 	if err := r.Decode(&in); err != nil {
 		return nil, err
 	}
-	if !idPattern.MatchString(in.UserID) {
+	if !sdk.ValidID(in.UserID) {
 		return nil, sdk.BadRequest("userId must match [A-Za-z0-9_.-]{1,128}, got %q", in.UserID)
 	}
 	if err := checkRole(in.Role); err != nil {
@@ -142,7 +142,7 @@ func (p *plugin) addMember(ctx context.Context, r *sdk.Request) (*sdk.Response, 
 // patchMember changes a member's role. Setting the role a member already
 // has answers the membership as it is, with no event.
 func (p *plugin) patchMember(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func (p *plugin) patchMember(ctx context.Context, r *sdk.Request) (*sdk.Response
 // leave, then makes the user's connections leave the project's room and
 // recheck its tasks' rooms.
 func (p *plugin) removeMember(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	pr, err := caller(r)
+	pr, err := r.Caller()
 	if err != nil {
 		return nil, err
 	}

@@ -1,19 +1,20 @@
 package projects
 
 import (
-	"github.com/switchboard-rt/switchboard/plugins/sdk/sdktest"
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/switchboard-rt/switchboard/plugins/sdk/sdktest"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
 
 // addMember adds user with role to project pid as u1 and forgets the event.
 func (e *env) addMember(pid, uid, role string) {
-	e.t.Helper()
-	e.do("POST", "/projects/{id}/members", sdktest.Params("id", pid), map[string]any{"userId": uid, "role": role}, owner).Want(e.t, http.StatusCreated)
-	e.events()
+	e.T.Helper()
+	e.do("POST", "/projects/{id}/members", sdktest.Params("id", pid), map[string]any{"userId": uid, "role": role}, owner).Want(e.T, http.StatusCreated)
+	e.Events()
 }
 
 func TestAddMember(t *testing.T) {
@@ -56,7 +57,7 @@ func TestAddMember(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) { add(c.body, c.who).Want(t, c.status) })
 		}
 		e.do("POST", "/projects/{id}/members", sdktest.Params("id", "nope"), map[string]any{"userId": "u5", "role": "member"}, owner).Want(t, 404)
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("refused adds emitted %v", sdktest.Types(evs))
 		}
 	})
@@ -112,7 +113,7 @@ func TestPatchMember(t *testing.T) {
 		}
 		// Same role: nothing happens.
 		patch("u2", map[string]any{"role": "admin"}, owner).Want(t, 200)
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("no-op emitted %v", sdktest.Types(evs))
 		}
 
@@ -123,14 +124,14 @@ func TestPatchMember(t *testing.T) {
 		patch("u2", map[string]any{"role": "member", "x": 1}, owner).Want(t, 400)
 		patch("u9", map[string]any{"role": "member"}, owner).Want(t, 404)
 		patch("u2", map[string]any{"role": "member"}, user("u9")).Want(t, 403)
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("refused patches emitted %v", sdktest.Types(evs))
 		}
 
 		// With a second owner, the first may step down.
 		patch("u2", map[string]any{"role": "owner"}, owner).Want(t, 200)
 		patch("u1", map[string]any{"role": "member"}, owner).Want(t, 200)
-		if evs := e.events(); len(evs) != 2 {
+		if evs := e.Events(); len(evs) != 2 {
 			t.Fatalf("emitted %v", sdktest.Types(evs))
 		}
 		patch("u2", map[string]any{"role": "admin"}, user("u2")).Want(t, 409)
@@ -151,7 +152,7 @@ func TestRemoveMember(t *testing.T) {
 		remove("u1", owner).Want(t, 409)      // the last owner stays
 		remove("u9", owner).Want(t, 404)
 		remove("u2", user("u9")).Want(t, 403)
-		if len(e.events()) != 0 || len(e.h.Revoked()) != 0 {
+		if len(e.Events()) != 0 || len(e.Host.Revoked()) != 0 {
 			t.Fatal("a refused removal emitted or revoked")
 		}
 
@@ -162,7 +163,7 @@ func TestRemoveMember(t *testing.T) {
 			t.Fatalf("event %+v", ev)
 		}
 		want := []sdk.Revocation{{User: "u2", Rooms: []string{"project:" + p.ID}, RecheckKinds: []string{"task"}, Reason: "removed from project"}}
-		if rv := e.h.Revoked(); !reflect.DeepEqual(rv, want) {
+		if rv := e.Host.Revoked(); !reflect.DeepEqual(rv, want) {
 			t.Fatalf("revoked %+v, want %+v", rv, want)
 		}
 		e.do("GET", "/projects/{id}", sdktest.Params("id", p.ID), nil, user("u2")).Want(t, 403)
@@ -171,7 +172,7 @@ func TestRemoveMember(t *testing.T) {
 		if ev := e.one(EventMemberRemoved); ev.Actor != "u4" {
 			t.Fatalf("event %+v", ev)
 		}
-		if rv := e.h.Revoked(); len(rv) != 1 || rv[0].User != "u4" {
+		if rv := e.Host.Revoked(); len(rv) != 1 || rv[0].User != "u4" {
 			t.Fatalf("revoked %+v", rv)
 		}
 	})

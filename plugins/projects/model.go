@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 
 	"github.com/uptrace/bun"
 
@@ -23,9 +22,6 @@ func validRole(r string) bool { return r == RoleOwner || r == RoleAdmin || r == 
 
 // manages reports whether role may change a project and its members.
 func manages(role string) bool { return role == RoleOwner || role == RoleAdmin }
-
-// idPattern is the CONTRACT's room id: ids used in room names must match it.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
 
 // project is a row of projects_projects.
 type project struct {

@@ -8,7 +8,7 @@ import (
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
 
-// Name is the plugin's name in Info.
+// Name is the plugin's usual name in the config file.
 const Name = "projects"
 
 // Config is the plugin's `config { }` block; it has no settings yet.
@@ -25,10 +25,10 @@ var (
 	_ sdk.Authorizer = (*plugin)(nil)
 )
 
-// New opens the plugin's database, creates its tables if needed and
-// returns the plugin. It is the factory given to sdk.Serve.
+// New opens the plugin's database and returns the plugin. It is the
+// factory given to sdk.Serve.
 func New(_ Config, h sdk.Host) (sdk.Plugin, error) {
-	db, err := sdk.OpenTables(h, tables...)
+	db, err := h.DB(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -48,17 +48,12 @@ func New(_ Config, h sdk.Host) (sdk.Plugin, error) {
 
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
-		Name:        Name,
-		APIVersion:  sdk.APIVersion1,
 		Description: "Projects and their members; decides who joins project: rooms.",
-		Routes:      p.rt.Routes(),
+		Router:      p.rt,
 		Events:      eventTypes(),
 		RoomKinds:   []string{"project"},
+		Migrations:  migrations,
 	}
-}
-
-func (p *plugin) Handle(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	return p.rt.Serve(ctx, r)
 }
 
 // Authorize lets the members of project P join room project:P.
@@ -71,14 +66,6 @@ func (p *plugin) Authorize(ctx context.Context, pr sdk.Principal, room sdk.Room)
 	}
 	_, _, err := access(ctx, p.db, pr.User, room.ID, false)
 	return err
-}
-
-// caller returns the authenticated caller, or a 401.
-func caller(r *sdk.Request) (*sdk.Principal, error) {
-	if r.Principal == nil || r.Principal.User == "" {
-		return nil, sdk.Unauthorized("authentication required")
-	}
-	return r.Principal, nil
 }
 
 // revoke makes connections leave rooms after a committed change. The change

@@ -16,10 +16,10 @@ var owner = user("u1", "w1", "w2")
 
 // create makes a project in w1 owned by u1 and forgets its event.
 func (e *env) create(name string) ProjectData {
-	e.t.Helper()
-	r := e.do("POST", "/workspaces/{ws}/projects", sdktest.Params("ws", "w1"), map[string]any{"name": name}, owner).Want(e.t, http.StatusCreated)
-	e.events()
-	return sdktest.Decode[ProjectData](e.t, r)
+	e.T.Helper()
+	r := e.do("POST", "/workspaces/{ws}/projects", sdktest.Params("ws", "w1"), map[string]any{"name": name}, owner).Want(e.T, http.StatusCreated)
+	e.Events()
+	return sdktest.Decode[ProjectData](e.T, r)
 }
 
 func TestCreateProject(t *testing.T) {
@@ -28,7 +28,7 @@ func TestCreateProject(t *testing.T) {
 			map[string]any{"name": "  Apollo ", "description": "moon"}, owner).Want(t, http.StatusCreated)
 		got := sdktest.Decode[ProjectData](t, r)
 		want := ProjectData{ID: got.ID, WorkspaceID: "w1", Name: "Apollo", Description: "moon", CreatedBy: "u1", Version: 1}
-		if got != want || !idPattern.MatchString(got.ID) {
+		if got != want || !sdk.ValidID(got.ID) {
 			t.Fatalf("created %+v, want %+v", got, want)
 		}
 		ev := e.one(EventProjectCreated)
@@ -69,7 +69,7 @@ func TestCreateProjectRefused(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				e.do("POST", "/workspaces/{ws}/projects", sdktest.Params("ws", c.ws), c.body, c.who).Want(t, c.status)
-				if evs := e.events(); len(evs) != 0 {
+				if evs := e.Events(); len(evs) != 0 {
 					t.Fatalf("emitted %v", sdktest.Types(evs))
 				}
 			})
@@ -157,7 +157,7 @@ func TestPatchProject(t *testing.T) {
 		if got = sdktest.Decode[ProjectData](t, patch(map[string]any{"name": "Artemis"}, owner).Want(t, 200)); got.Version != 3 {
 			t.Fatalf("no-op patch %+v", got)
 		}
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("no-op patch emitted %v", sdktest.Types(evs))
 		}
 
@@ -166,7 +166,7 @@ func TestPatchProject(t *testing.T) {
 		patch(map[string]any{"name": ""}, owner).Want(t, 400)
 		patch(map[string]any{"owner": "u2"}, owner).Want(t, 400)
 		e.do("PATCH", "/projects/{id}", sdktest.Params("id", "nope"), map[string]any{"name": "x"}, owner).Want(t, 404)
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Fatalf("refused patches emitted %v", sdktest.Types(evs))
 		}
 	})
@@ -182,7 +182,7 @@ func TestDeleteProject(t *testing.T) {
 
 		del(user("adm")).Want(t, 403)
 		del(user("stranger")).Want(t, 403)
-		if len(e.h.Revoked()) != 0 || len(e.events()) != 0 {
+		if len(e.Host.Revoked()) != 0 || len(e.Events()) != 0 {
 			t.Fatal("a refused delete emitted or revoked")
 		}
 		del(owner).Want(t, 204)
@@ -192,14 +192,14 @@ func TestDeleteProject(t *testing.T) {
 		if !reflect.DeepEqual(ev.Rooms, []string{"workspace:w1", "project:" + p.ID}) || ev.Data != want {
 			t.Fatalf("event %+v", ev)
 		}
-		rv := e.h.Revoked()
+		rv := e.Host.Revoked()
 		wantRv := []sdk.Revocation{{Rooms: []string{"project:" + p.ID}, RecheckKinds: []string{"task"}, Reason: "project deleted"}}
 		if !reflect.DeepEqual(rv, wantRv) {
 			t.Fatalf("revoked %+v, want %+v", rv, wantRv)
 		}
 		e.do("GET", "/projects/{id}", sdktest.Params("id", p.ID), nil, owner).Want(t, 404)
 		del(owner).Want(t, 404)
-		err := e.p.(sdk.Authorizer).Authorize(context.Background(), sdk.Principal{User: "adm"}, sdk.ParseRoom("project:"+p.ID))
+		err := e.Plugin.(sdk.Authorizer).Authorize(context.Background(), sdk.Principal{User: "adm"}, sdk.ParseRoom("project:"+p.ID))
 		if code(err) != "not_found" {
 			t.Fatalf("authorize after delete: %v", err)
 		}
@@ -210,7 +210,7 @@ func TestAuthorize(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		p := e.create("Apollo")
 		e.addMember(p.ID, "u2", RoleMember)
-		a := e.p.(sdk.Authorizer)
+		a := e.Plugin.(sdk.Authorizer)
 		cases := []struct {
 			user, room, code string
 		}{
@@ -238,11 +238,11 @@ func TestAuthorize(t *testing.T) {
 func TestMigrateTwice(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
 		p := e.create("Apollo")
-		again, err := New(Config{}, e.h)
+		again, err := sdk.Start(context.Background(), Config{}, e.Host, New)
 		if err != nil {
 			t.Fatalf("second New: %v", err)
 		}
-		e.p = again
+		e.Plugin = again
 		e.do("GET", "/projects/{id}", sdktest.Params("id", p.ID), nil, owner).Want(t, 200)
 	})
 }

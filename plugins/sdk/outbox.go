@@ -32,10 +32,21 @@ type outbox struct {
 	table string
 }
 
-func (o *outbox) create(ctx context.Context) error {
-	_, err := o.db.NewCreateTable().Model((*outboxRow)(nil)).ModelTableExpr(o.table).IfNotExists().Exec(ctx)
+func newOutbox(db *bun.DB, plugin string) *outbox {
+	return &outbox{db: db, table: "sb_outbox_" + plugin}
+}
+
+// create brings the outbox table up to date, by migrations of their own
+// (sdk_outbox_NNNN in the plugin's migrations table). The first adopts a
+// table made before migrations existed.
+func (o *outbox) create(ctx context.Context, plugin string) error {
+	err := runMigrations(ctx, o.db, plugin, "sdk_outbox_", []Migration{{Name: "outbox",
+		Up: func(ctx context.Context, db bun.IDB) error {
+			_, err := db.NewCreateTable().Model((*outboxRow)(nil)).ModelTableExpr(o.table).IfNotExists().Exec(ctx)
+			return err
+		}}})
 	if err != nil {
-		return fmt.Errorf("sdk: create outbox %s: %w", o.table, err)
+		return fmt.Errorf("sdk: outbox %s: %w", o.table, err)
 	}
 	return nil
 }

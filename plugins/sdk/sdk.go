@@ -9,14 +9,20 @@ import (
 	"strings"
 )
 
-// APIVersion1 is the version of this API; plugins put it in Info.
+// APIVersion1 is the version of the plugin API this SDK speaks; the SDK
+// reports it to the core (Info.APIVersion need not be set).
 const APIVersion1 = "v1"
 
-// Plugin is a Switchboard plugin: it describes itself and serves its
-// routes. It may also implement Authorizer (for the room kinds it owns) and
-// Stopper.
+// Plugin is a Switchboard plugin: it describes itself with Info. Its routes
+// are served by Info.Router, or by Handle if it implements Handler. It may
+// also implement Authorizer (for the room kinds it owns), EventHandler
+// (for Info.Subscriptions) and Stopper.
 type Plugin interface {
 	Info() Info
+}
+
+// Handler serves a plugin's routes itself, instead of Info.Router.
+type Handler interface {
 	Handle(ctx context.Context, r *Request) (*Response, error)
 }
 
@@ -33,11 +39,20 @@ type Stopper interface {
 
 // Info describes a plugin to the core.
 type Info struct {
-	Name        string
+	// Name is optional: the SDK reports the name of the plugin's block in
+	// the config file.
+	Name string
+	// APIVersion is optional: the SDK reports APIVersion1.
 	APIVersion  string
 	Description string
-	// Routes are served under /v1; Router.Routes() lists a Router's.
+	// Router serves the plugin's routes (under /v1) and lists them to the
+	// core; a plugin that implements Handler lists them in Routes instead.
+	Router *Router
+	// Routes are added to Router's; only a Handler needs them.
 	Routes []Route
+	// Migrations are the plugin's schema changes, in order; the SDK runs
+	// the new ones when the plugin starts (see Migration).
+	Migrations []Migration
 	// Events are the event types the plugin emits, with their schemas.
 	Events []EventType
 	// RoomKinds are the room kinds whose joins the plugin authorizes.

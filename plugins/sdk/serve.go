@@ -15,19 +15,10 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/uptrace/bun"
 
-	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
-
-// Defaulter is implemented by config types that set their own defaults
-// before the config block is decoded over them.
-type Defaulter interface {
-	Defaults()
-}
 
 // Serve runs the plugin; main is usually just this call. C is the type of
 // the plugin's `config { }` block, decoded with gohcl (`hcl:"name,optional"`
@@ -71,6 +62,15 @@ func (s *server[C]) plugin() (Plugin, *host, error) {
 	return s.p, s.h, nil
 }
 
+func (s *server[C]) name() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.h == nil {
+		return ""
+	}
+	return s.h.name
+}
+
 func diag(d *hcl.Diagnostic) *pluginv1.Diagnostic {
 	pd := &pluginv1.Diagnostic{Summary: d.Summary, Detail: d.Detail}
 	if d.Subject != nil {
@@ -83,19 +83,11 @@ func diag(d *hcl.Diagnostic) *pluginv1.Diagnostic {
 // Configure decodes the config block, connects to the host and makes the
 // plugin.
 func (s *server[C]) Configure(ctx context.Context, req *pluginv1.ConfigureRequest) (*pluginv1.ConfigureResponse, error) {
-	var cfg C
-	if d, ok := any(&cfg).(Defaulter); ok {
-		d.Defaults()
-	}
-	src := req.ConfigHcl
-	start := hcl.InitialPos
+	at := hcl.InitialPos
 	if req.Start != nil {
-		start = hcl.Pos{Line: int(req.Start.Line), Column: int(req.Start.Column), Byte: int(req.Start.Byte)}
+		at = hcl.Pos{Line: int(req.Start.Line), Column: int(req.Start.Column), Byte: int(req.Start.Byte)}
 	}
-	f, diags := hclsyntax.ParseConfig(src, req.Filename, start)
-	if !diags.HasErrors() {
-		diags = append(diags, gohcl.DecodeBody(f.Body, hclconf.EvalContext(), &cfg)...)
-	}
+	cfg, diags := decodeConfig[C](req.Filename, req.ConfigHcl, at)
 	if diags.HasErrors() {
 		resp := &pluginv1.ConfigureResponse{}
 		for _, d := range diags {
@@ -125,7 +117,7 @@ func (s *server[C]) Configure(ctx context.Context, req *pluginv1.ConfigureReques
 			return &pluginv1.ConfigureResponse{Diagnostics: []*pluginv1.Diagnostic{{Summary: err.Error()}}}, nil
 		}
 	}
-	p, err := s.factory(cfg, h)
+	p, err := start(ctx, cfg, h, s.factory)
 	if err != nil {
 		h.close()
 		return &pluginv1.ConfigureResponse{Diagnostics: []*pluginv1.Diagnostic{{Summary: err.Error()}}}, nil
@@ -142,7 +134,7 @@ func (s *server[C]) GetInfo(context.Context, *pluginv1.GetInfoRequest) (*pluginv
 	if err != nil {
 		return nil, err
 	}
-	in := p.Info()
+	in := Describe(p, s.name())
 	out := &pluginv1.GetInfoResponse{Name: in.Name, ApiVersion: in.APIVersion, Description: in.Description,
 		RoomKinds: in.RoomKinds, Subscriptions: in.Subscriptions}
 	for _, r := range in.Routes {
@@ -169,17 +161,9 @@ func (s *server[C]) HandleHTTP(ctx context.Context, req *pluginv1.HTTPRequest) (
 	if req.Principal != nil {
 		r.Principal = &Principal{User: req.Principal.User, Workspaces: req.Principal.Workspaces}
 	}
-	resp, err := p.Handle(ctx, r)
+	resp, err := Call(ctx, p, r)
 	if err != nil {
-		var e *Error
-		if !errors.As(err, &e) {
-			h.log.Error("handler failed", "method", r.Method, "pattern", r.Pattern, "err", err, "correlationid", r.CorrelationID)
-			e = Internal("internal error")
-		}
-		resp = errorResponse(e)
-	}
-	if resp == nil {
-		resp = NoContent()
+		h.log.Error("handler failed", "method", r.Method, "pattern", r.Pattern, "err", err, "correlationid", r.CorrelationID)
 	}
 	out := &pluginv1.HTTPResponse{Status: int32(resp.Status), Body: resp.Body, Headers: map[string]*pluginv1.HeaderValues{}}
 	for k, v := range resp.Header {
@@ -300,8 +284,8 @@ func (h *host) DB(ctx context.Context) (*bun.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	ob := &outbox{db: db, table: "sb_outbox_" + h.name}
-	if err := ob.create(ctx); err != nil {
+	ob := newOutbox(db, h.name)
+	if err := ob.create(ctx, h.name); err != nil {
 		_ = db.Close()
 		return nil, err
 	}

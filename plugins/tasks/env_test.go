@@ -17,74 +17,52 @@ var (
 var members = map[string][]string{"p1": {"alice", "bob"}, "p2": {"alice"}}
 
 // env is the plugin on a test host with a fake projects plugin.
-type env struct {
-	t       *testing.T
-	h       *sdktest.Host
-	p       sdk.Plugin
-	schemas sdktest.Schemas
-}
+type env struct{ *sdktest.Env }
 
-// eachDB runs fn once on SQLite and once on PostgreSQL (skipped, with the
-// reason, when PostgreSQL is not reachable).
+// eachDB runs fn on SQLite and on PostgreSQL (skipped, with the reason,
+// when PostgreSQL is not reachable).
 func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
-	sdktest.Backends(t, func(t *testing.T, dsn string) { fn(t, newEnv(t, dsn)) })
+	sdktest.Each(t, "tasks", New, Config{}, func(t *testing.T, e *sdktest.Env) { fn(t, &env{e}) }, sdktest.WithMembers(members))
 }
 
-func newEnv(t *testing.T, dsn ...string) *env {
-	t.Helper()
-	h := sdktest.NewHost(t, "tasks", dsn...)
-	h.AuthorizeFunc = sdktest.Projects(members)
-	p, err := New(Config{}, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, h: h, p: p, schemas: sdktest.CompileSchemas(t, p.Info().Events)}
-	t.Cleanup(func() { e.events() }) // whatever is left is validated too
-	return e
+func newEnv(t *testing.T) *env {
+	return &env{sdktest.Start(t, "tasks", New, Config{}, "", sdktest.WithMembers(members))}
 }
 
-// events returns the events emitted since the last call, each checked
-// against its schema.
-func (e *env) events() []*sdk.Event {
-	e.t.Helper()
-	return e.schemas.Check(e.t, e.h.Emitted())
-}
-
-// result is a response, or the error a handler returned as the core
-// would show it.
+// result is a response as the core receives it.
 type result sdktest.Result
 
 func (e *env) do(method, pattern string, params map[string]string, body any, who *sdk.Principal, hdr ...string) result {
-	e.t.Helper()
-	r := sdktest.Request(method, pattern, params, body, who)
+	e.T.Helper()
+	var mods []func(*sdk.Request)
 	for i := 0; i+1 < len(hdr); i += 2 {
-		r.Header.Set(hdr[i], hdr[i+1])
+		mods = append(mods, sdktest.Header(hdr[i], hdr[i+1]))
 	}
-	return e.serve(r)
+	return result(e.Do(method, pattern, params, body, who, mods...))
 }
 
 func (e *env) serve(r *sdk.Request) result {
-	e.t.Helper()
-	return result(sdktest.Serve(e.t, e.p, r))
+	e.T.Helper()
+	return result(sdktest.Serve(e.T, e.Plugin, r))
 }
 
-func (res result) task(t *testing.T) *Task {
+func (res result) task(t testing.TB) *Task {
 	t.Helper()
 	return sdktest.Decode[*Task](t, sdktest.Result(res))
 }
 
 // create makes a task in project pid as alice.
 func (e *env) create(pid string, body any) *Task {
-	e.t.Helper()
+	e.T.Helper()
 	res := e.do("POST", "/projects/{id}/tasks", map[string]string{"id": pid}, body, alice)
 	if res.Status != 201 {
-		e.t.Fatalf("create: %d %s", res.Status, res.Code)
+		e.T.Fatalf("create: %d %s", res.Status, res.Code)
 	}
-	e.events()
-	return res.task(e.t)
+	e.Events()
+	return res.task(e.T)
 }
 
 func (e *env) patch(id string, body any, who *sdk.Principal, hdr ...string) result {
-	e.t.Helper()
+	e.T.Helper()
 	return e.do("PATCH", "/tasks/{id}", map[string]string{"id": id}, body, who, hdr...)
 }

@@ -6,28 +6,10 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/uptrace/bun"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
-
-// caller is the authenticated caller of r.
-func caller(r *sdk.Request) (sdk.Principal, error) {
-	if r.Principal == nil || r.Principal.User == "" {
-		return sdk.Principal{}, sdk.Unauthorized("sign in first")
-	}
-	return *r.Principal, nil
-}
-
-// member checks that the caller may read and change project pid.
-func (p *plugin) member(ctx context.Context, r *sdk.Request, pid string) error {
-	who, err := caller(r)
-	if err != nil {
-		return err
-	}
-	return p.host.Authorize(ctx, who, "project:"+pid)
-}
 
 // assignable checks that user may be assigned tasks of project pid: a
 // project member (asked of the projects plugin, as for the caller). ""
@@ -52,10 +34,7 @@ func withTask(status int, t *task) *sdk.Response {
 // create serves POST /projects/{id}/tasks.
 func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	pid := r.Param("id")
-	if !validID(pid) {
-		return nil, sdk.NotFound("project %q not found", pid)
-	}
-	if err := p.member(ctx, r, pid); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, pid); err != nil {
 		return nil, err
 	}
 	var in createInput
@@ -69,7 +48,7 @@ func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 	if err := p.assignable(ctx, pid, t.AssigneeID); err != nil {
 		return nil, err
 	}
-	t.ID, t.ProjectID, t.Version, t.CreatedBy = ulid.Make().String(), pid, 1, r.Principal.User
+	t.ID, t.ProjectID, t.Version, t.CreatedBy = sdk.NewID(), pid, 1, r.Principal.User
 	t.CreatedAt = now()
 	t.UpdatedAt = t.CreatedAt
 	err = p.host.Tx(ctx, func(ctx context.Context, tx bun.Tx, emit func(...*sdk.Event)) error {
@@ -94,10 +73,7 @@ func (p *plugin) create(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 // list serves GET /projects/{id}/tasks, oldest first.
 func (p *plugin) list(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
 	pid := r.Param("id")
-	if !validID(pid) {
-		return nil, sdk.NotFound("project %q not found", pid)
-	}
-	if err := p.member(ctx, r, pid); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, pid); err != nil {
 		return nil, err
 	}
 	page, err := r.Page()
@@ -135,7 +111,7 @@ func (p *plugin) get(ctx context.Context, r *sdk.Request) (*sdk.Response, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, t.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, t.ProjectID); err != nil {
 		return nil, err
 	}
 	return withTask(http.StatusOK, t), nil
@@ -151,7 +127,7 @@ func (p *plugin) patch(ctx context.Context, r *sdk.Request) (*sdk.Response, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, t.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, t.ProjectID); err != nil {
 		return nil, err
 	}
 	pc, err := sdk.IfMatch(r)
@@ -225,7 +201,7 @@ func (p *plugin) delete(ctx context.Context, r *sdk.Request) (*sdk.Response, err
 	if err != nil {
 		return nil, err
 	}
-	if err := p.member(ctx, r, t.ProjectID); err != nil {
+	if err := sdk.ProjectMember(ctx, p.host, r, t.ProjectID); err != nil {
 		return nil, err
 	}
 	pc, err := sdk.IfMatch(r)

@@ -2,18 +2,11 @@ package tasks
 
 import (
 	"encoding/json"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
-
-// idRE is what an id must look like to be part of a room name (CONTRACT
-// §4), which project, task, phase and user ids all may be.
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
-
-func validID(s string) bool { return idRE.MatchString(s) }
 
 func validStatus(s string) bool {
 	return s == StatusTodo || s == StatusInProgress || s == StatusDone
@@ -75,7 +68,7 @@ func (c Config) description(s string) (string, error) {
 }
 
 func ref(field, s string) (string, error) {
-	if s != "" && !validID(s) {
+	if s != "" && !sdk.ValidID(s) {
 		return "", sdk.BadRequest("%s must match [A-Za-z0-9_.-]{1,128}, got %q", field, s)
 	}
 	return s, nil

@@ -57,7 +57,7 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // find reads a task; a missing one is a 404 *sdk.Error.
 func (p *plugin) find(ctx context.Context, id string) (*task, error) {
-	if !validID(id) {
+	if !sdk.ValidID(id) {
 		return nil, sdk.NotFound("task %q not found", id)
 	}
 	db, err := p.host.DB(ctx)

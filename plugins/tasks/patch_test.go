@@ -23,7 +23,7 @@ func TestPatch(t *testing.T) {
 			if got.Version != wantVersion || !slices.Equal(res.Header["Etag"], []string{fmt.Sprintf(`"%d"`, wantVersion)}) {
 				t.Errorf("PATCH %s: version %d, ETag %v; want %d", body, got.Version, res.Header["Etag"], wantVersion)
 			}
-			evs := e.events()
+			evs := e.Events()
 			if !slices.Equal(sdktest.Types(evs), wantTypes) {
 				t.Fatalf("PATCH %s: events %v, want %v", body, sdktest.Types(evs), wantTypes)
 			}
@@ -97,7 +97,7 @@ func TestIfMatch(t *testing.T) {
 			if res.Status != c.want {
 				t.Errorf("If-Match %q: %d %s, want %d", c.ifMatch, res.Status, res.Code, c.want)
 			}
-			if n := len(e.events()); c.want == 412 && (n != 0 || res.Code != "precondition_failed") {
+			if n := len(e.Events()); c.want == 412 && (n != 0 || res.Code != "precondition_failed") {
 				t.Errorf("If-Match %q: %s and %d events", c.ifMatch, res.Code, n)
 			}
 		}
@@ -118,12 +118,12 @@ func TestDelete(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		task := e.create("p1", map[string]any{"title": "t"})
 		e.patch(task.ID, `{"title":"u"}`, alice)
-		e.events()
+		e.Events()
 		params := map[string]string{"id": task.ID}
 		if res := e.do("DELETE", "/tasks/{id}", params, nil, bob); res.Status != 204 {
 			t.Fatalf("DELETE: %d %s", res.Status, res.Code)
 		}
-		evs := e.events()
+		evs := e.Events()
 		if len(evs) != 1 || evs[0].Type != TaskDeleted || !slices.Equal(evs[0].Rooms, []string{"project:p1", "task:" + task.ID}) {
 			t.Fatalf("events %v", evs)
 		}
@@ -165,7 +165,7 @@ func TestConcurrentPatch(t *testing.T) {
 		if won != 1 {
 			t.Errorf("%d PATCHes won, want 1 (%v)", won, statuses)
 		}
-		if evs := e.events(); !slices.Equal(sdktest.Types(evs), []string{TaskUpdated, TaskStatusChanged}) {
+		if evs := e.Events(); !slices.Equal(sdktest.Types(evs), []string{TaskUpdated, TaskStatusChanged}) {
 			t.Errorf("events %v", sdktest.Types(evs))
 		}
 		res := e.do("GET", "/tasks/{id}", map[string]string{"id": task.ID}, nil, alice)

@@ -16,28 +16,25 @@ type Config struct {
 	MaxDescriptionLength int `hcl:"max_description_length,optional"`
 }
 
-// DefaultConfig is the configuration used for fields left at zero.
-func DefaultConfig() Config {
-	return Config{MaxTitleLength: 200, MaxDescriptionLength: 10000}
-}
+// Defaults sets the defaults before the config block is decoded.
+func (c *Config) Defaults() { *c = Config{MaxTitleLength: 200, MaxDescriptionLength: 10000} }
 
-// withDefaults fills zero fields and checks the rest.
-func (c Config) withDefaults() (Config, error) {
-	d := DefaultConfig()
+// Validate checks the limits; a zero one means its default.
+func (c *Config) Validate() error {
 	var errs []error
+	d := Config{}
+	d.Defaults()
 	if c.MaxTitleLength < 0 {
-		errs = append(errs, fmt.Errorf(`plugin "tasks": max_title_length: must be >= 0, got %d`, c.MaxTitleLength))
-	}
-	if c.MaxDescriptionLength < 0 {
-		errs = append(errs, fmt.Errorf(`plugin "tasks": max_description_length: must be >= 0, got %d`, c.MaxDescriptionLength))
-	}
-	if c.MaxTitleLength == 0 {
+		errs = append(errs, sdk.AttrError("max_title_length", "must be >= 0, got %d", c.MaxTitleLength))
+	} else if c.MaxTitleLength == 0 {
 		c.MaxTitleLength = d.MaxTitleLength
 	}
-	if c.MaxDescriptionLength == 0 {
+	if c.MaxDescriptionLength < 0 {
+		errs = append(errs, sdk.AttrError("max_description_length", "must be >= 0, got %d", c.MaxDescriptionLength))
+	} else if c.MaxDescriptionLength == 0 {
 		c.MaxDescriptionLength = d.MaxDescriptionLength
 	}
-	return c, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // plugin is the tasks plugin.
@@ -51,17 +48,11 @@ var (
 	_ sdk.Plugin       = (*plugin)(nil)
 	_ sdk.Authorizer   = (*plugin)(nil)
 	_ sdk.EventHandler = (*plugin)(nil)
+	_ sdk.Validator    = (*Config)(nil)
 )
 
-// New makes the plugin and creates its tables.
+// New makes the plugin; it is the factory given to sdk.Serve.
 func New(cfg Config, h sdk.Host) (sdk.Plugin, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := sdk.OpenTables(h, tables...); err != nil {
-		return nil, err
-	}
 	p := &plugin{cfg: cfg, host: h, rt: sdk.NewRouter()}
 	p.rt.Handle("POST", "/projects/{id}/tasks", p.create)
 	p.rt.Handle("GET", "/projects/{id}/tasks", p.list)
@@ -74,19 +65,13 @@ func New(cfg Config, h sdk.Host) (sdk.Plugin, error) {
 // Info describes the plugin.
 func (p *plugin) Info() sdk.Info {
 	return sdk.Info{
-		Name:          "tasks",
-		APIVersion:    sdk.APIVersion1,
 		Description:   "Tasks of a project, versioned; owns task:{id} rooms.",
-		Routes:        p.rt.Routes(),
+		Router:        p.rt,
 		Events:        EventTypes(),
 		RoomKinds:     []string{"task"},
 		Subscriptions: []string{ProjectDeleted},
+		Migrations:    migrations,
 	}
-}
-
-// Handle serves a route.
-func (p *plugin) Handle(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	return p.rt.Serve(ctx, r)
 }
 
 // Authorize lets members of a task's project join task:{id}.

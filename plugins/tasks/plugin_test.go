@@ -16,7 +16,7 @@ import (
 func TestAuthorizeTaskRoom(t *testing.T) {
 	eachDB(t, func(t *testing.T, e *env) {
 		task := e.create("p2", map[string]any{"title": "t"})
-		a := e.p.(sdk.Authorizer)
+		a := e.Plugin.(sdk.Authorizer)
 		ctx := context.Background()
 		for _, c := range []struct {
 			who  string
@@ -41,7 +41,7 @@ func TestProjectDeleted(t *testing.T) {
 		gone1 := e.create("p1", map[string]any{"title": "a"})
 		gone2 := e.create("p1", map[string]any{"title": "b"})
 		kept := e.create("p2", map[string]any{"title": "c"})
-		eh := e.p.(sdk.EventHandler)
+		eh := e.Plugin.(sdk.EventHandler)
 		d := &sdk.Delivery{ID: "e1", Type: ProjectDeleted, Data: json.RawMessage(`{"id":"p1","workspaceId":"w1"}`), Seq: 7}
 		for i := range 2 { // the second is a redelivery
 			d.Redelivered = i == 1
@@ -50,11 +50,11 @@ func TestProjectDeleted(t *testing.T) {
 			}
 		}
 		for _, id := range []string{gone1.ID, gone2.ID} {
-			if _, err := e.p.(*plugin).find(context.Background(), id); code(err) != "not_found" {
+			if _, err := e.Plugin.(*plugin).find(context.Background(), id); code(err) != "not_found" {
 				t.Errorf("task %s of a deleted project: %v", id, err)
 			}
 		}
-		if _, err := e.p.(*plugin).find(context.Background(), kept.ID); err != nil {
+		if _, err := e.Plugin.(*plugin).find(context.Background(), kept.ID); err != nil {
 			t.Errorf("task of another project: %v", err)
 		}
 		// Unreadable or irrelevant events are skipped, not retried forever.
@@ -67,10 +67,10 @@ func TestProjectDeleted(t *testing.T) {
 				t.Errorf("%s: %v", bad.ID, err)
 			}
 		}
-		if _, err := e.p.(*plugin).find(context.Background(), kept.ID); err != nil {
+		if _, err := e.Plugin.(*plugin).find(context.Background(), kept.ID); err != nil {
 			t.Errorf("task of another project: %v", err)
 		}
-		if evs := e.events(); len(evs) != 0 {
+		if evs := e.Events(); len(evs) != 0 {
 			t.Errorf("project deletion emitted %v", sdktest.Types(evs))
 		}
 	})
@@ -86,7 +86,7 @@ func code(err error) string {
 
 func TestInfo(t *testing.T) {
 	e := newEnv(t)
-	in := e.p.Info()
+	in := e.Info()
 	if in.Name != "tasks" || in.APIVersion != sdk.APIVersion1 || !slices.Equal(in.RoomKinds, []string{"task"}) ||
 		!slices.Equal(in.Subscriptions, []string{ProjectDeleted}) || len(in.Routes) != 5 {
 		t.Errorf("info = %+v", in)
@@ -98,9 +98,9 @@ func TestInfo(t *testing.T) {
 	if !slices.Equal(names, []string{TaskCreated, TaskUpdated, TaskStatusChanged, TaskAssigned, TaskDeleted}) {
 		t.Errorf("events %v", names)
 	}
-	// New on an existing database keeps its tables and rows.
+	// Starting again on an existing database keeps its tables and rows.
 	task := e.create("p1", map[string]any{"title": "t"})
-	p2, err := New(Config{}, e.h)
+	p2, err := sdk.Start(context.Background(), Config{}, e.Host, New)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,16 +138,12 @@ func TestSchemas(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	if _, err := New(Config{MaxTitleLength: -1, MaxDescriptionLength: -2}, sdktest.NewHost(t, "tasks")); err == nil ||
+	bad := Config{MaxTitleLength: -1, MaxDescriptionLength: -2}
+	if err := bad.Validate(); err == nil ||
 		!strings.Contains(err.Error(), "max_title_length") || !strings.Contains(err.Error(), "max_description_length") {
 		t.Errorf("negative limits: %v", err)
 	}
-	h := sdktest.NewHost(t, "tasks")
-	p, err := New(Config{MaxTitleLength: 3, MaxDescriptionLength: 4}, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, h: h, p: p, schemas: sdktest.CompileSchemas(t, EventTypes())}
+	e := &env{sdktest.Start(t, "tasks", New, Config{MaxTitleLength: 3, MaxDescriptionLength: 4}, "", sdktest.WithMembers(members))}
 	for body, want := range map[string]int{
 		`{"title":"abc","description":"abcd"}`: 201, `{"title":"abcd"}`: 400, `{"title":"é€x"}`: 201,
 		`{"title":"a","description":"abcde"}`: 400,
@@ -156,5 +152,5 @@ func TestConfig(t *testing.T) {
 			t.Errorf("%s: %d, want %d", body, res.Status, want)
 		}
 	}
-	e.events()
+	e.Events()
 }

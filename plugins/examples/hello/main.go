@@ -35,12 +35,8 @@ func newHello(cfg config, h sdk.Host) (sdk.Plugin, error) {
 }
 
 func (p *hello) Info() sdk.Info {
-	return sdk.Info{Name: "hello", APIVersion: sdk.APIVersion1, Routes: p.rt.Routes(),
+	return sdk.Info{Router: p.rt,
 		Events: []sdk.EventType{{Type: "demo.hello.said", Schema: saidSchema, Rooms: []string{"user:{to}"}}}}
-}
-
-func (p *hello) Handle(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {
-	return p.rt.Serve(ctx, r)
 }
 
 func (p *hello) say(ctx context.Context, r *sdk.Request) (*sdk.Response, error) {

@@ -83,12 +83,3 @@ func Postgres(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
-
-// Backends runs fn as subtest "sqlite", with dsn "" (NewHost then uses
-// SQLite), and as subtest "postgres", with a DSN from Postgres (skipped
-// when PostgreSQL is not reachable).
-func Backends(t *testing.T, fn func(t *testing.T, dsn string)) {
-	t.Helper()
-	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
-	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
-}

@@ -3,15 +3,15 @@ package sdktest
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"testing"
 
 	"github.com/switchboard-rt/switchboard/plugins/sdk"
 )
 
-// Result is a handler's answer: its response or, when it returned an
-// *sdk.Error, that error's Status, Code and Message (and no Body).
+// Result is what the core receives for a request: the status, headers
+// and body, and for an error ({"error":{"code":…,"message":…}}) its code
+// and message.
 type Result struct {
 	Status  int
 	Header  http.Header
@@ -20,19 +20,26 @@ type Result struct {
 	Message string // the error's message
 }
 
-// Serve calls p.Handle with r and returns its Result. Any error other than
-// an *sdk.Error (which the core would answer 500) fails t.
+// Serve serves r with p through sdk.Call, the code the plugin process
+// runs for the core: a nil response is 204, an *sdk.Error its status and
+// JSON body, a panic or any other error 500 (which also fails t, with the
+// error: the core would only log it).
 func Serve(t testing.TB, p sdk.Plugin, r *sdk.Request) Result {
 	t.Helper()
-	resp, err := p.Handle(context.Background(), r)
+	resp, err := sdk.Call(context.Background(), p, r)
 	if err != nil {
-		var se *sdk.Error
-		if !errors.As(err, &se) {
-			t.Fatalf("%s %s: internal error: %v", r.Method, r.Pattern, err)
-		}
-		return Result{Status: se.Status, Code: se.Code, Message: se.Message}
+		t.Errorf("%s %s: internal error: %v", r.Method, r.Pattern, err)
 	}
-	return Result{Status: resp.Status, Header: resp.Header, Body: resp.Body}
+	res := Result{Status: resp.Status, Header: resp.Header, Body: resp.Body}
+	if res.Status >= 400 {
+		var e struct {
+			Error struct{ Code, Message string }
+		}
+		if json.Unmarshal(resp.Body, &e) == nil {
+			res.Code, res.Message = e.Error.Code, e.Error.Message
+		}
+	}
+	return res
 }
 
 // Want fails t unless r has status, and returns r.

@@ -1,6 +1,9 @@
-// Package sdktest runs a plugin in-process, without the core: a Host that
-// records what the plugin emits and revokes, with a real SQLite database
-// in a temporary directory, and helpers to build requests.
+// Package sdktest runs a plugin in-process, without the core, the way the
+// plugin process runs it: Start and Each start it (config validation,
+// factory, migrations) on a Host that records what the plugin emits and
+// revokes, on a real SQLite database in a temporary directory or a fresh
+// PostgreSQL schema; Env.Do and Serve answer requests through sdk.Call,
+// the code the real gRPC path runs.
 package sdktest
 
 import (
@@ -39,7 +42,8 @@ type Host struct {
 var _ sdk.Host = (*Host)(nil)
 
 // NewHost makes a Host for plugin name with a temporary data dir. If dsn is
-// given the database is that one (e.g. PostgreSQL), else SQLite.
+// given (and not "") the database is that one (e.g. PostgreSQL), else
+// SQLite.
 func NewHost(t testing.TB, name string, dsn ...string) *Host {
 	h := &Host{t: t, name: name, dir: t.TempDir(), log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if len(dsn) > 0 {
