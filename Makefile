@@ -9,8 +9,10 @@ TESTFLAGS ?= -race -count=1 -timeout 8m
 
 all: build
 
+# One router binary (the bundled plugins are its `plugin NAME` subcommand)
+# and the load tool.
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -o $(BIN)/ ./cmd/switchboard ./cmd/switchboard-load
 
 run: build
 	./$(BIN)/switchboard serve --config config.hcl

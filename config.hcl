@@ -41,22 +41,19 @@ transport "sse" {
   retry     = "2s"
 }
 
-# The bundled project-management plugins (`make build` puts them in ./bin).
+# The bundled project-management plugins. A block without `path` runs the
+# plugin built into the switchboard binary (as `switchboard plugin NAME`); a
+# third-party plugin gives the `path` of its executable (and `args`, if any).
 # Each keeps its data in SQLite under data_dir/plugins/NAME/ by default. For
 # PostgreSQL add `database = "postgres://user:pass@localhost:5432/switchboard?sslmode=disable"`
 # to a block (plugins may share one database: every table is prefixed with
 # the plugin's name), or read it from the environment with
 # `database = env("SWITCHBOARD_PM_DATABASE", "")` ("" keeps SQLite).
-plugin "projects" {
-  path = "./bin/switchboard-projects"
-}
+plugin "projects" {}
 
-plugin "phases" {
-  path = "./bin/switchboard-phases"
-}
+plugin "phases" {}
 
 plugin "tasks" {
-  path = "./bin/switchboard-tasks"
   # config {
   #   max_title_length       = 200
   #   max_description_length = 10000
@@ -64,7 +61,6 @@ plugin "tasks" {
 }
 
 plugin "comments" {
-  path = "./bin/switchboard-comments"
   # config {
   #   max_body_length = 10000
   # }

@@ -15,13 +15,16 @@ import (
 
 const (
 	helloPkg = "github.com/switchboard-rt/switchboard/plugins/examples/hello"
-	testPkg  = "github.com/switchboard-rt/switchboard/core/coretest/testplugin"
+	testPkg  = "github.com/switchboard-rt/switchboard/test/testplugin"
 )
 
+// bins maps each package TestMain builds to its binary: the switchboard
+// router (which also runs the bundled plugins), the hello example and the
+// test plugin.
 var bins map[string]string
 
 func TestMain(m *testing.M) {
-	dir, b, err := coretest.BuildBinaries(append([]string{helloPkg, testPkg, serverPkg}, pmPkgs...)...)
+	dir, b, err := coretest.BuildBinaries(helloPkg, testPkg, serverPkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

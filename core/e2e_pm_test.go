@@ -10,18 +10,18 @@ import (
 	"github.com/switchboard-rt/switchboard/core/coretest"
 )
 
-// The bundled project-management plugins, built by TestMain.
-const cmdPrefix = "github.com/switchboard-rt/switchboard/cmd/switchboard-"
-
-var pmPkgs = []string{cmdPrefix + "projects", cmdPrefix + "phases", cmdPrefix + "tasks", cmdPrefix + "comments"}
+// The bundled project-management plugins, in load order.
+var pmPlugins = []string{"projects", "phases", "tasks", "comments"}
 
 // pmNode starts a node with the four PM plugins on their default database
-// (SQLite under the node's data dir).
+// (SQLite under the node's data dir), each run from the switchboard binary
+// TestMain built, as `switchboard plugin NAME`: the test binary cannot run
+// them itself, so the blocks give that binary as path.
 func pmNode(t *testing.T) *coretest.Node {
 	t.Helper()
 	var b strings.Builder
-	for _, p := range pmPkgs {
-		fmt.Fprintf(&b, "plugin %q {\n  path = %q\n}\n", strings.TrimPrefix(p, cmdPrefix), bins[p])
+	for _, p := range pmPlugins {
+		fmt.Fprintf(&b, "plugin %q {\n  path = %q\n  args = [\"plugin\", %q]\n}\n", p, bins[serverPkg], p)
 	}
 	return coretest.Start(t, coretest.ConfigHCL(t, b.String()))
 }

@@ -106,7 +106,9 @@ func (in *instance) start(ctx context.Context) error {
 		cl.Kill()
 		msg := fmt.Sprintf(format, args...)
 		if t := stderr.String(); t != "" {
-			msg += "; its stderr: " + t
+			// The plugin's own words say more than go-plugin's checklist.
+			msg, _, _ = strings.Cut(msg, "\n")
+			msg = strings.TrimRight(msg, ": ") + "; its stderr: " + t
 		}
 		return fmt.Errorf("%s: plugin %q (%s): %s", in.cfg.At(), name, strings.Join(cmd.Args, " "), msg)
 	}
