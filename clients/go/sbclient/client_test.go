@@ -26,7 +26,9 @@ type recorder struct {
 	joined chan struct{} // a token after each join
 }
 
-func newRecorder() *recorder { return &recorder{notify: make(chan struct{}, 1<<16), joined: make(chan struct{}, 1<<16)} }
+func newRecorder() *recorder {
+	return &recorder{notify: make(chan struct{}, 1<<16), joined: make(chan struct{}, 1<<16)}
+}
 
 func (r *recorder) options(n *coretest.Node, token string, sse bool) sbclient.Options {
 	return sbclient.Options{URL: n.URL, Token: token, SSE: sse,
