@@ -91,6 +91,9 @@ func Migrate(ctx context.Context, db *bun.DB, name string, ms []Migration) error
 
 // runMigrations applies ms, named prefix+NNNN_name, under the lock.
 func runMigrations(ctx context.Context, db *bun.DB, plugin, prefix string, ms []Migration) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	set := migrate.NewMigrations()
 	for i, m := range ms {
 		up := m.Up
@@ -101,7 +104,15 @@ func runMigrations(ctx context.Context, db *bun.DB, plugin, prefix string, ms []
 	}
 	mg := migrate.NewMigrator(db, set, migrate.WithTableName("sb_migrations_"+plugin),
 		migrate.WithLocksTableName("sb_migration_locks_"+plugin), migrate.WithMarkAppliedOnSuccess(true))
-	if err := mg.Init(ctx); err != nil {
+	// Nodes starting at once may race to create the migrations tables
+	// (PostgreSQL's IF NOT EXISTS is not safe against that): try again.
+	var err error
+	for range 3 {
+		if err = mg.Init(ctx); err == nil {
+			break
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("%s: migrations table: %w", plugin, err)
 	}
 	if err := lock(ctx, mg); err != nil {
