@@ -9,13 +9,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/transports/ws"
 )
 
 // A client that stops reading is cut off once its queue overflows, while
 // another member of the same room receives every event in order.
 func TestSlowConsumerIsCutOffFastOneKeepsUp(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.QueueBytes = 256 << 10
+	ws.ConfigOf(cfg).QueueBytes = 256 << 10
 	cfg.Publish.MaxEventBytes = 64 << 10
 	n := coretest.Start(t, cfg)
 	slow := n.DialWS(n.Token("slow", "w1"))

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/transports/sse"
 )
 
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
@@ -102,7 +104,7 @@ func TestSSERefusals(t *testing.T) {
 
 func TestSSEKeepaliveAndShutdown(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.SSE.Keepalive = 20 * time.Millisecond
+	sse.ConfigOf(cfg).Keepalive = hclconf.Duration(20 * time.Millisecond)
 	n := coretest.Start(t, cfg)
 	s, resp, body := n.DialSSE(n.SSEURL("user:u1"), bearer(n.Token("u1")))
 	if s == nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	wstransport "github.com/switchboard-rt/switchboard/transports/ws"
 )
 
 func TestWSPublishReceive(t *testing.T) {
@@ -139,7 +141,7 @@ func asStatus(err error, se *ws.StatusError) bool {
 
 func TestWSJoinRefusals(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.MaxRooms = 2
+	wstransport.ConfigOf(cfg).MaxRooms = 2
 	n := coretest.Start(t, cfg)
 	c := n.DialWS(n.Token("u1", "w1"))
 	for _, tc := range []struct{ frame, code string }{
@@ -176,7 +178,7 @@ func TestWSJoinRefusals(t *testing.T) {
 
 func TestWSTooManyRooms(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.MaxRooms = 1
+	wstransport.ConfigOf(cfg).MaxRooms = 1
 	n := coretest.Start(t, cfg)
 	c := n.DialWS(n.Token("u1", "w1"))
 	c.Join("user:u1")
@@ -188,7 +190,7 @@ func TestWSTooManyRooms(t *testing.T) {
 
 func TestWSOversizeFrameCloses1009(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.MaxFrameBytes = 1024
+	wstransport.ConfigOf(cfg).MaxFrameBytes = 1024
 	n := coretest.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	c.Send(`{"op":"ping","ref":"` + strings.Repeat("x", 2000) + `"}`)
@@ -201,7 +203,7 @@ func TestWSOversizeFrameCloses1009(t *testing.T) {
 
 func TestWSAbusiveClientIsClosed(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.MaxErrors = 3
+	wstransport.ConfigOf(cfg).MaxErrors = 3
 	n := coretest.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	for i := 0; i < 3; i++ {
@@ -215,9 +217,9 @@ func TestWSAbusiveClientIsClosed(t *testing.T) {
 
 func TestWSRateLimit(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.RateLimit = 1
-	cfg.WS.RateBurst = 2
-	cfg.WS.MaxErrors = 100
+	wstransport.ConfigOf(cfg).RateLimit = 1
+	wstransport.ConfigOf(cfg).RateBurst = 2
+	wstransport.ConfigOf(cfg).MaxErrors = 100
 	n := coretest.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	limited := false
@@ -334,8 +336,8 @@ func TestWSShutdownCloses1001(t *testing.T) {
 
 func TestWSIdleTimeout(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.PingInterval = 50 * time.Millisecond
-	cfg.WS.IdleTimeout = 200 * time.Millisecond
+	wstransport.ConfigOf(cfg).PingInterval = hclconf.Duration(50 * time.Millisecond)
+	wstransport.ConfigOf(cfg).IdleTimeout = hclconf.Duration(200 * time.Millisecond)
 	n := coretest.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	// A client that answers pings stays.
@@ -370,7 +372,7 @@ func TestWSIdleTimeout(t *testing.T) {
 // that would lose it and the error frames before it).
 func TestWSBadFrameBurstClosesCleanly(t *testing.T) {
 	cfg := coretest.Config(t)
-	cfg.WS.MaxErrors = 20
+	wstransport.ConfigOf(cfg).MaxErrors = 20
 	n := coretest.Start(t, cfg)
 	for round := 0; round < 3; round++ {
 		c := n.DialWS(n.Token("u1"))

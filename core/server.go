@@ -21,22 +21,9 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/metrics"
+	"github.com/switchboard-rt/switchboard/core/transport"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 	"github.com/switchboard-rt/switchboard/schema/wire"
-	"github.com/switchboard-rt/switchboard/transports/sse"
-	"github.com/switchboard-rt/switchboard/transports/ws"
-)
-
-// transport is what the server needs of a transport.
-type transport interface {
-	http.Handler
-	StopAccepting()
-	Close(ctx context.Context) error
-}
-
-var (
-	_ transport = (*ws.Transport)(nil)
-	_ transport = (*sse.Transport)(nil)
 )
 
 // Server is one node.
@@ -49,7 +36,7 @@ type Server struct {
 	hub        *hub.Hub
 	api        *api.API
 	plugins    *pluginhost.Host
-	transports []transport
+	transports []transport.Transport
 	http       *http.Server
 
 	mu       sync.Mutex
@@ -67,7 +54,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s := &Server{cfg: cfg, log: log, metrics: metrics.New()}
 	a, err := auth.New(auth.Options{
 		HS256Secret: []byte(cfg.Auth.JWTSecret), JWKSFile: cfg.Auth.JWKSFile,
-		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, Leeway: cfg.Auth.Leeway,
+		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, Leeway: time.Duration(cfg.Auth.Leeway),
 		APIKeys: cfg.Auth.APIKeys,
 	})
 	if err != nil {
@@ -82,28 +69,22 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
 		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers,
 		DirectWrites: cfg.Hub.DirectWrites})
-	mounts := map[string]http.Handler{}
-	if cfg.WS.Enabled {
-		t, err := ws.New(cfg.WS, cfg.Server.AllowedOrigins, s.hub, a, log)
-		if err != nil {
-			s.bus.Close()
-			return nil, fmt.Errorf("core: %w", err)
-		}
-		s.transports = append(s.transports, t)
-		mounts[cfg.WS.Path] = t
-	}
-	if cfg.SSE.Enabled {
-		t := sse.New(cfg.SSE, cfg.Server.AllowedOrigins, s.hub, a, log)
-		s.transports = append(s.transports, t)
-		mounts[cfg.SSE.Path] = t
+	// The transports registered themselves (core/transport) and are in
+	// cfg.Transports; the enabled ones are mounted at their endpoints.
+	var mounts map[string]http.Handler
+	s.transports, mounts, err = transport.Start(ctx, cfg, transport.Node{Hub: s.hub, Auth: a,
+		AllowedOrigins: cfg.Server.AllowedOrigins, Logger: log})
+	if err != nil {
+		s.bus.Close()
+		return nil, fmt.Errorf("core: %w", err)
 	}
 	if err := s.bus.SubscribeControl("revoke", s.onRevoke); err != nil {
 		s.bus.Close()
 		return nil, fmt.Errorf("core: %w", err)
 	}
 	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
-		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: cfg.Publish.MaxBodyBytes,
-		MaxEventBytes: cfg.Publish.MaxEventBytes})
+		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes),
+		MaxEventBytes: int64(cfg.Publish.MaxEventBytes)})
 	if err := s.plugins.Start(ctx); err != nil {
 		s.bus.Close()
 		return nil, err
@@ -188,7 +169,7 @@ func (s *Server) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case serveErr = <-s.serveErr:
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), time.Duration(s.cfg.Server.ShutdownTimeout))
 	defer cancel()
 	return errors.Join(serveErr, s.Shutdown(sctx))
 }

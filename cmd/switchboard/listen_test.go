@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/transports/sse"
 )
 
 // syncBuf is a buffer the test reads while listen writes it.
@@ -192,7 +194,7 @@ func TestListenReconnect(t *testing.T) {
 	for _, mode := range []string{"ws", "sse"} {
 		t.Run(mode, func(t *testing.T) {
 			cfg := coretest.Config(t)
-			cfg.SSE.Retry = 50 * time.Millisecond
+			sse.ConfigOf(cfg).Retry = hclconf.Duration(50 * time.Millisecond)
 			n := coretest.Start(t, cfg)
 			// --since 0: the first event is delivered however late the
 			// stream starts (SSE has no join acknowledgement).

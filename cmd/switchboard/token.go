@@ -38,7 +38,7 @@ func cmdToken(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	if *ttl == 0 {
-		*ttl = cfg.Auth.TokenTTL
+		*ttl = time.Duration(cfg.Auth.TokenTTL)
 	}
 	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), *sub, ws, *ttl, time.Now())
 	if err != nil {

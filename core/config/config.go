@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
 )
 
 // The development secrets shipped in DefaultConfig and in the repository's
@@ -16,212 +18,162 @@ const (
 
 // Config is the whole router configuration. Build it with DefaultConfig, Load
 // or Parse; every field has a default in DefaultConfig, and the comments on
-// each field say what its zero value means.
+// each field say what its zero value means. The struct is both what the HCL
+// file decodes into (hcl tags, see hclconf.Decoder) and the JSON view of
+// Config.JSON (json tags; secrets are redacted by the blocks that hold them).
 //
 // Relative paths (Server.DataDir, Auth.JWKSFile, Plugin.Path) are kept as
 // written: they are resolved against the process's working directory, not
 // against the directory of the config file.
 type Config struct {
-	Server  Server
-	Auth    Auth
-	NATS    NATS
-	History History
-	Hub     Hub
-	WS      WS  // block transport "ws" { ... }
-	SSE     SSE // block transport "sse" { ... }
-	Publish Publish
-	// Plugins in file order; one per plugin "NAME" { ... } block. Empty: no plugins.
-	Plugins []Plugin
 	// Filename is the file the config was read from; "" for DefaultConfig.
-	Filename string
+	Filename string  `hcl:"-" json:"filename"`
+	Server   Server  `hcl:"server,block" json:"server"`
+	Auth     Auth    `hcl:"auth,block" json:"auth"`
+	NATS     NATS    `hcl:"nats,block" json:"nats"`
+	History  History `hcl:"history,block" json:"history"`
+	Hub      Hub     `hcl:"hub,block" json:"hub"`
+	// Transports has one entry per registered transport, in the registry's
+	// order, each with its own settings (see TransportConfig).
+	Transports Transports `hcl:"transport,block" json:"transport"`
+	Publish    Publish    `hcl:"publish,block" json:"publish"`
+	// Plugins in file order; one per plugin "NAME" { ... } block. Empty: no plugins.
+	Plugins []Plugin `hcl:"plugin,block" json:"plugin"`
 }
 
 // Server is the `server` block: the HTTP listener and process-wide settings.
 type Server struct {
 	// Listen is the HTTP address, host:port. ":8080" listens on all interfaces;
 	// port 0 picks a free port. Zero ("") is invalid.
-	Listen string
+	Listen string `hcl:"listen" json:"listen"`
 	// DataDir holds the embedded NATS file store and plugin databases.
 	// Relative to the working directory. Zero ("") is invalid.
-	DataDir string
+	DataDir string `hcl:"data_dir" json:"data_dir"`
 	// AllowedOrigins lists the browser origins ("https://app.example.com")
 	// allowed to open WebSocket/SSE connections; "*" allows any. Empty (the
 	// zero value) allows same-origin requests only (Origin host == Host) and
 	// requests without an Origin header.
-	AllowedOrigins []string
+	AllowedOrigins []string `hcl:"allowed_origins" json:"allowed_origins"`
 	// ShutdownTimeout bounds graceful shutdown. Zero is invalid.
-	ShutdownTimeout time.Duration
+	ShutdownTimeout hclconf.Duration `hcl:"shutdown_timeout" json:"shutdown_timeout"`
 	// LogLevel is debug, info, warn or error. Zero ("") is invalid.
-	LogLevel string
+	LogLevel string `hcl:"log_level" json:"log_level"`
 	// LogFormat is text or json. Zero ("") is invalid.
-	LogFormat string
+	LogFormat string `hcl:"log_format" json:"log_format"`
 }
 
 // Auth is the `auth` block: how clients and publishers authenticate.
 type Auth struct {
 	// JWTSecret is the HS256 key for client tokens, at least 32 bytes.
 	// Zero ("") disables HS256; then JWKSFile must be set.
-	JWTSecret string
+	JWTSecret string `hcl:"jwt_secret" json:"jwt_secret"`
 	// JWKSFile is a JWKS JSON file with RS256/EdDSA public keys, relative to
 	// the working directory. Zero ("") means no asymmetric keys.
-	JWKSFile string
+	JWKSFile string `hcl:"jwks_file" json:"jwks_file"`
 	// Issuer, when set, must equal the token's iss claim. Zero: not checked.
-	Issuer string
+	Issuer string `hcl:"issuer" json:"issuer"`
 	// Audience, when set, must be listed in the token's aud claim. Zero: not checked.
-	Audience string
+	Audience string `hcl:"audience" json:"audience"`
 	// Leeway is the clock skew allowed when checking exp and nbf. Zero: none.
-	Leeway time.Duration
+	Leeway hclconf.Duration `hcl:"leeway" json:"leeway"`
 	// TokenTTL is the default lifetime of tokens made by `switchboard token`.
 	// Zero is invalid.
-	TokenTTL time.Duration
+	TokenTTL hclconf.Duration `hcl:"token_ttl" json:"token_ttl"`
 	// APIKeys are the keys accepted in X-Api-Key from server-side publishers.
 	// Empty (the zero value) disables POST /v1/publish.
-	APIKeys []string
+	APIKeys []string `hcl:"api_keys" json:"api_keys"`
 	// DevSecrets is computed, not read from HCL: true when JWTSecret is
 	// DevJWTSecret or any API key is DevAPIKey. DefaultConfig, Load and Parse
 	// set it (after env overrides); it does not follow later changes in Go.
-	DevSecrets bool
+	DevSecrets bool `hcl:"-" json:"dev_secrets"`
 }
 
 // NATS is the `nats` block: the embedded NATS server, or an external cluster.
 type NATS struct {
 	// URL of an external NATS cluster (comma-separated for several seeds).
 	// Zero ("") runs the embedded server; then Listen and Cluster apply.
-	URL string
+	URL string `hcl:"url" json:"url"`
 	// ServerName of the embedded server; unique per node. Zero: generated.
-	ServerName string
+	ServerName string `hcl:"server_name" json:"server_name"`
 	// Listen is the embedded server's client address, e.g. "127.0.0.1:4222".
 	// Zero ("") opens no TCP port: the router connects in-process.
-	Listen string
+	Listen string `hcl:"listen" json:"listen"`
 	// Cluster, when non-nil, joins the embedded server to a NATS cluster.
 	// Nil (the zero value): single node.
-	Cluster *Cluster
+	Cluster *Cluster `hcl:"cluster,block" json:"cluster"`
 	// Replicas of the JetStream history stream, 1 to 5; more than 1 needs a
 	// cluster (Cluster or URL). Zero is invalid.
-	Replicas int
+	Replicas int `hcl:"replicas" json:"replicas"`
 	// SyncInterval is how often the embedded file store fsyncs. Zero means
 	// the NATS default (2m).
-	SyncInterval time.Duration
+	SyncInterval hclconf.Duration `hcl:"sync_interval" json:"sync_interval"`
 	// SyncAlways fsyncs every write (durable, slower). Zero (false): periodic.
-	SyncAlways bool
+	SyncAlways bool `hcl:"sync_always" json:"sync_always"`
 	// MaxPending is how many live messages may wait between NATS and the
 	// hub (all rooms share one ordered queue); past it NATS drops messages
 	// and the members of the affected rooms are disconnected so that they
 	// resume with since. Zero is invalid.
-	MaxPending int
+	MaxPending int `hcl:"max_pending" json:"max_pending"`
 }
 
 // Cluster is the `cluster` block inside `nats`.
 type Cluster struct {
 	// Name of the cluster; the same on every node. Zero: chosen by NATS.
-	Name string
+	Name string `hcl:"name" json:"name"`
 	// Listen is the route address, host:port. Zero ("") is invalid.
-	Listen string
+	Listen string `hcl:"listen" json:"listen"`
 	// Routes are the other nodes' route URLs ("nats://10.0.0.2:6222").
 	// Empty: wait for other nodes to connect.
-	Routes []string
+	Routes []string `hcl:"routes" json:"routes"`
 }
 
 // History is the `history` block: the JetStream stream that keeps events for
 // `since` / Last-Event-ID replay. Zero limits mean unlimited.
 type History struct {
 	// MaxAge drops events older than this. Zero: kept forever.
-	MaxAge time.Duration
+	MaxAge hclconf.Duration `hcl:"max_age" json:"max_age"`
 	// MaxMsgs keeps at most this many events (oldest dropped). Zero: unlimited.
-	MaxMsgs int64
+	MaxMsgs int64 `hcl:"max_msgs" json:"max_msgs"`
 	// MaxBytes keeps at most this many bytes (oldest dropped). Zero: unlimited.
-	MaxBytes int64
+	MaxBytes hclconf.Size `hcl:"max_bytes" json:"max_bytes"`
 	// DuplicateWindow is how long an event id (Nats-Msg-Id) is remembered for
 	// idempotent publishing. Zero means the NATS default (2m).
-	DuplicateWindow time.Duration
+	DuplicateWindow hclconf.Duration `hcl:"duplicate_window" json:"duplicate_window"`
 	// Stream is the JetStream stream name. Zero ("") is invalid.
-	Stream string
+	Stream string `hcl:"stream" json:"stream"`
 }
 
 // Hub is the `hub` block: the in-memory room map.
 type Hub struct {
 	// Shards of the room map, a power of two. Zero is invalid.
-	Shards int
+	Shards int `hcl:"shards" json:"shards"`
 	// Presence turns presence.join / presence.leave on.
-	Presence bool
+	Presence bool `hcl:"presence" json:"presence"`
 	// PresenceMaxMembers: rooms with more members than this on a node get
 	// no presence events (each one goes to every member: filling a room of
 	// N costs N² frames). Zero means no limit.
-	PresenceMaxMembers int
+	PresenceMaxMembers int `hcl:"presence_max_members" json:"presence_max_members"`
 	// DirectWrites: how many members of a room the dispatcher writes to
 	// itself per live event, when they are idle (the rest go through
 	// writer goroutines). Zero turns direct writes off.
-	DirectWrites int
-}
-
-// WS is the `transport "ws"` block: the WebSocket transport.
-type WS struct {
-	// Enabled: the transport is served. Set when the block is present (unless
-	// enabled = false) or when the file has no transport block at all.
-	Enabled bool
-	// Path of the endpoint; starts with "/". Zero ("") is invalid.
-	Path string
-	// MaxFrameBytes is the largest client frame accepted. Zero is invalid.
-	MaxFrameBytes int64
-	// MaxRooms a connection may join. Zero is invalid.
-	MaxRooms int
-	// QueueBytes bounds the per-connection outbound queue; on overflow the
-	// client is disconnected as a slow consumer. Zero is invalid.
-	QueueBytes int64
-	// PingInterval between server pings. Zero is invalid.
-	PingInterval time.Duration
-	// IdleTimeout closes a connection that sent nothing (not even a pong) for
-	// this long; must exceed PingInterval. Zero is invalid.
-	IdleTimeout time.Duration
-	// WriteTimeout bounds one write to the socket. Zero is invalid.
-	WriteTimeout time.Duration
-	// HandshakeTimeout bounds the HTTP upgrade. Zero is invalid.
-	HandshakeTimeout time.Duration
-	// RateLimit is the sustained client frames per second (token bucket).
-	// Zero is invalid.
-	RateLimit float64
-	// RateBurst is the token bucket size. Zero is invalid.
-	RateBurst int
-	// MaxErrors is how many bad frames close the connection as abusive.
-	// Zero is invalid.
-	MaxErrors int
-}
-
-// SSE is the `transport "sse"` block: the Server-Sent Events transport.
-type SSE struct {
-	// Enabled: as for WS.Enabled.
-	Enabled bool
-	// Path of the endpoint; starts with "/". Zero ("") is invalid.
-	Path string
-	// MaxRooms per stream (room= parameters). Zero is invalid.
-	MaxRooms int
-	// QueueBytes bounds the per-connection outbound queue, as for WS.
-	// Zero is invalid.
-	QueueBytes int64
-	// Keepalive is the interval of `: keepalive` comment lines. The contract
-	// promises at most 15s; larger values are accepted. Zero is invalid.
-	Keepalive time.Duration
-	// Retry is sent once as the `retry:` reconnect delay. Zero is invalid.
-	Retry time.Duration
-	// WriteTimeout bounds one write to the stream. Zero is invalid.
-	WriteTimeout time.Duration
+	DirectWrites int `hcl:"direct_writes" json:"direct_writes"`
 }
 
 // Publish is the `publish` block: limits of POST /v1/publish and plugin emits.
 type Publish struct {
 	// MaxBodyBytes of one publish request. Zero is invalid.
-	MaxBodyBytes int64
+	MaxBodyBytes hclconf.Size `hcl:"max_body_bytes" json:"max_body_bytes"`
 	// MaxBatch events per call. Zero is invalid.
-	MaxBatch int
+	MaxBatch int `hcl:"max_batch" json:"max_batch"`
 	// MaxRooms an event may be sent to. Zero is invalid.
-	MaxRooms int
+	MaxRooms int `hcl:"max_rooms" json:"max_rooms"`
 	// MaxEventBytes bounds one encoded event (envelope and data); at most
 	// MaxBodyBytes.
 	// Zero is invalid.
-	MaxEventBytes int64
+	MaxEventBytes hclconf.Size `hcl:"max_event_bytes" json:"max_event_bytes"`
 	// StrictTypes refuses events on POST /v1/publish whose type is not in
 	// the catalogue. Zero (false): apps may publish their own types.
-	StrictTypes bool
+	StrictTypes bool `hcl:"strict_types" json:"strict_types"`
 }
 
 // DefaultPluginTimeout is a plugin block's timeout when it sets none.
@@ -230,31 +182,35 @@ const DefaultPluginTimeout = 30 * time.Second
 // Plugin is one `plugin "NAME" { path = "..." config { ... } }` block.
 type Plugin struct {
 	// Name is the block label; unique.
-	Name string
+	Name string `hcl:"name,label" json:"name"`
 	// Path of the plugin executable, relative to the working directory.
 	// Zero (""): the bundled plugin of that name, run as
 	// `switchboard plugin NAME` by the router's own executable.
-	Path string
+	Path string `hcl:"path" json:"path"`
 	// Args are passed to the executable. Zero (nil): none; for a bundled
 	// plugin the router passes `plugin NAME`.
-	Args []string
+	Args []string `hcl:"args" json:"args"`
 	// Config is the raw body of the `config { }` block, nil if absent. It is
 	// not checked here: the plugin host decodes it with the plugin's own
 	// schema, using EvalContext() so env() works there too.
-	Config hcl.Body
+	Config hcl.Body `hcl:"config,block" json:"-"`
 	// ConfigRange is the position of the `config` block header; zero if absent.
-	ConfigRange hcl.Range
+	ConfigRange hcl.Range `hcl:"-" json:"-"`
 	// DeclRange is the position of the `plugin "NAME"` block header.
-	DeclRange hcl.Range
+	DeclRange hcl.Range `hcl:",def_range" json:"-"`
 	// Timeout bounds each call into the plugin that serves a client: an
 	// HTTP request (504 past it) or a subscribed event (redelivered).
 	// Zero means DefaultPluginTimeout.
-	Timeout time.Duration
+	Timeout time.Duration `hcl:"timeout" json:"timeout"`
 	// Database is the DSN of the plugin's database: "" is SQLite under
 	// data_dir, "postgres://…" PostgreSQL.
-	Database string
+	Database string `hcl:"database" json:"database"`
 	// ConfigSrc is the source between the braces of `config { }`, and
 	// ConfigStart its position in Filename; nil when there is no block.
-	ConfigSrc   []byte
-	ConfigStart hcl.Pos
+	ConfigSrc   []byte  `hcl:"-" json:"-"`
+	ConfigStart hcl.Pos `hcl:"-" json:"-"`
 }
+
+// SetDefaults gives a plugin block the defaults of the attributes it leaves
+// out (called by the decoder before it reads the block).
+func (p *Plugin) SetDefaults() { p.Timeout = DefaultPluginTimeout }

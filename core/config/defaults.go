@@ -1,31 +1,40 @@
 package config
 
-import "time"
+import (
+	"time"
 
-// Byte size units, as accepted in size strings ("64KiB", "10MB").
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+)
+
+// Size units for the defaults below.
 const (
-	KiB int64 = 1 << 10
-	MiB int64 = 1 << 20
-	GiB int64 = 1 << 30
+	KiB = hclconf.KiB
+	MiB = hclconf.MiB
+	GiB = hclconf.GiB
 )
 
 // DefaultConfig returns the configuration used for everything a file does not
-// set. It is the only place defaults live. The result passes Validate and uses
-// the shipped development secrets (DevSecrets is true).
-func DefaultConfig() *Config {
+// set. It is the only place defaults live (each transport's own defaults are
+// its package's, see TransportConfig). The result passes Validate, with at
+// least one transport registered, and uses the shipped development secrets
+// (DevSecrets is true).
+func DefaultConfig() *Config { return Registry.DefaultConfig() }
+
+// DefaultConfig is the package DefaultConfig with r's transports.
+func (r *TransportRegistry) DefaultConfig() *Config {
 	return &Config{
 		Server: Server{
 			Listen:          ":8080",
 			DataDir:         "./data",
 			AllowedOrigins:  []string{"*"},
-			ShutdownTimeout: 10 * time.Second,
+			ShutdownTimeout: hclconf.Duration(10 * time.Second),
 			LogLevel:        "info",
 			LogFormat:       "text",
 		},
 		Auth: Auth{
 			JWTSecret:  DevJWTSecret,
 			Leeway:     0,
-			TokenTTL:   time.Hour,
+			TokenTTL:   hclconf.Duration(time.Hour),
 			APIKeys:    []string{DevAPIKey},
 			DevSecrets: true,
 		},
@@ -34,10 +43,10 @@ func DefaultConfig() *Config {
 			MaxPending: 65536,
 		},
 		History: History{
-			MaxAge:          24 * time.Hour,
+			MaxAge:          hclconf.Duration(24 * time.Hour),
 			MaxMsgs:         1_000_000,
 			MaxBytes:        1 * GiB,
-			DuplicateWindow: 2 * time.Minute,
+			DuplicateWindow: hclconf.Duration(2 * time.Minute),
 			Stream:          "SWITCHBOARD_ROOMS",
 		},
 		Hub: Hub{
@@ -46,29 +55,7 @@ func DefaultConfig() *Config {
 			PresenceMaxMembers: 1000,
 			DirectWrites:       128,
 		},
-		WS: WS{
-			Enabled:          true,
-			Path:             "/v1/ws",
-			MaxFrameBytes:    64 * KiB,
-			MaxRooms:         128,
-			QueueBytes:       1 * MiB,
-			PingInterval:     25 * time.Second,
-			IdleTimeout:      60 * time.Second,
-			WriteTimeout:     10 * time.Second,
-			HandshakeTimeout: 10 * time.Second,
-			RateLimit:        50,
-			RateBurst:        100,
-			MaxErrors:        20,
-		},
-		SSE: SSE{
-			Enabled:      true,
-			Path:         "/v1/sse",
-			MaxRooms:     128,
-			QueueBytes:   1 * MiB,
-			Keepalive:    15 * time.Second,
-			Retry:        2 * time.Second,
-			WriteTimeout: 10 * time.Second,
-		},
+		Transports: r.defaults(),
 		Publish: Publish{
 			MaxBodyBytes:  1 * MiB,
 			MaxBatch:      100,

@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/transports/ws"
+
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/switchboard-rt/switchboard/core/config"
 )
@@ -24,9 +27,9 @@ func TestDefaultConfigIsValid(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("DefaultConfig().Validate():\n%v", err)
 	}
-	if !c.Auth.DevSecrets || !c.WS.Enabled || !c.SSE.Enabled {
+	if !c.Auth.DevSecrets || !enabled(c, "ws") || !enabled(c, "sse") {
 		t.Errorf("DevSecrets, WS.Enabled, SSE.Enabled = %v, %v, %v; want all true",
-			c.Auth.DevSecrets, c.WS.Enabled, c.SSE.Enabled)
+			c.Auth.DevSecrets, enabled(c, "ws"), enabled(c, "sse"))
 	}
 	if c.Server.Listen != ":8080" || c.Server.DataDir != "./data" {
 		t.Errorf("Listen, DataDir = %q, %q; the contract says :8080 and ./data", c.Server.Listen, c.Server.DataDir)
@@ -54,7 +57,7 @@ func TestPartialBlockKeepsOtherDefaults(t *testing.T) {
 	clearEnv(t)
 	c := mustParse(t, "history {\n  max_age = \"48h\"\n  max_msgs = null\n}\nserver {\n  allowed_origins = []\n}\n")
 	d := config.DefaultConfig()
-	if c.History.MaxAge != 48*time.Hour {
+	if c.History.MaxAge != hclconf.Duration(48*time.Hour) {
 		t.Errorf("MaxAge = %v", c.History.MaxAge)
 	}
 	d.History.MaxAge = c.History.MaxAge
@@ -81,8 +84,8 @@ func TestTransportEnabled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := mustParse(t, tt.src)
-		if c.WS.Enabled != tt.ws || c.SSE.Enabled != tt.sse {
-			t.Errorf("%q: ws, sse enabled = %v, %v; want %v, %v", tt.src, c.WS.Enabled, c.SSE.Enabled, tt.ws, tt.sse)
+		if enabled(c, "ws") != tt.ws || enabled(c, "sse") != tt.sse {
+			t.Errorf("%q: ws, sse enabled = %v, %v; want %v, %v", tt.src, enabled(c, "ws"), enabled(c, "sse"), tt.ws, tt.sse)
 		}
 	}
 }
@@ -103,8 +106,8 @@ publish {
   max_event_bytes = "1.5 KiB"
 }
 `)
-	got := []int64{c.WS.MaxFrameBytes, c.WS.QueueBytes, c.History.MaxBytes, c.Publish.MaxBodyBytes, c.Publish.MaxEventBytes}
-	want := []int64{512, 10_000_000, 1 << 30, 2 << 20, 1536}
+	got := []hclconf.Size{ws.ConfigOf(c).MaxFrameBytes, ws.ConfigOf(c).QueueBytes, c.History.MaxBytes, c.Publish.MaxBodyBytes, c.Publish.MaxEventBytes}
+	want := []hclconf.Size{512, 10_000_000, 1 << 30, 2 << 20, 1536}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("sizes = %v, want %v", got, want)
 	}
@@ -148,4 +151,10 @@ plugin "bare" {
 	if c.Plugins[1].Config != nil {
 		t.Errorf("plugin without config block: Config = %v, want nil", c.Plugins[1].Config)
 	}
+}
+
+// enabled reports whether the transport called name is enabled in c.
+func enabled(c *config.Config, name string) bool {
+	t := c.Transports.Get(name)
+	return t != nil && t.Enabled
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/switchboard-rt/switchboard/transports/ws"
+
 	"github.com/switchboard-rt/switchboard/core/config"
 )
 
@@ -31,7 +33,7 @@ transport "ws" {
 	}
 	fmt.Println(c.Server.Listen, c.Server.DataDir)
 	fmt.Println(c.Auth.JWTSecret, c.Auth.DevSecrets) // the default API key is still the dev one
-	fmt.Println(c.WS.Enabled, c.WS.MaxFrameBytes, c.SSE.Enabled)
+	fmt.Println(c.Transports.Get("ws").Enabled, ws.ConfigOf(c).MaxFrameBytes, c.Transports.Get("sse").Enabled)
 	// Output:
 	// 127.0.0.1:8080 ./data
 	// example-secret-from-env-32-bytes-long true

@@ -51,8 +51,11 @@ func Load(path string) (*Config, error) {
 // filename is used in positions and kept in Config.Filename. Every problem is
 // reported, each as an *Error formatted `file:line:col: summary: detail`, all
 // joined with errors.Join; on any problem the config is nil.
-func Parse(src []byte, filename string) (*Config, error) {
-	c := DefaultConfig()
+func Parse(src []byte, filename string) (*Config, error) { return Registry.Parse(src, filename) }
+
+// Parse is the package Parse with r's transports.
+func (r *TransportRegistry) Parse(src []byte, filename string) (*Config, error) {
+	c := r.DefaultConfig()
 	c.Filename = filename
 	s := newSources()
 

@@ -31,7 +31,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown attribute in transport", "transport \"sse\" {\n  max_frame_bytes = 1\n}\n",
 			`t.hcl:2:3: Unsupported argument: An argument named "max_frame_bytes" is not expected here`},
 		{"unknown transport", "transport \"wss\" {\n}\n",
-			`t.hcl:1:11: Unknown transport "wss": known transports are "ws" and "sse"`},
+			`t.hcl:1:11: Unknown transport "wss": known transports are "sse" and "ws"`},
 		{"duplicate block", "hub {\n}\nhub {\n}\n",
 			`t.hcl:3:1: Duplicate hub block: Only one hub block is allowed. Another was defined at t.hcl:1:1`},
 		{"duplicate nested block", "nats {\n  cluster {\n  }\n  cluster {\n  }\n}\n",
@@ -81,7 +81,7 @@ func TestParseErrors(t *testing.T) {
 		{"cluster without listen", "nats {\n  cluster {\n  }\n}\n",
 			`t.hcl:2:3: nats: cluster: listen: must be set when the cluster block is present`},
 		{"no transport enabled", "transport \"ws\" {\n  enabled = false\n}\n",
-			`t.hcl:1:1: transport: at least one transport ("ws" or "sse") must be enabled`},
+			`t.hcl:1:1: transport: at least one transport ("sse" or "ws") must be enabled`},
 		{"plugin args not strings", "plugin \"tasks\" {\n  args = [1]\n}\n",
 			`t.hcl:2:11: plugin "tasks": args[0]: a string is required, got number`},
 		{"env unset", "auth {\n  jwt_secret = env(\"SB_CONFIG_TEST_NEVER_SET\")\n}\n",
@@ -138,7 +138,7 @@ transport "wss" {
 		`all.hcl:7:12: hub: shards: must be a power of two (1, 2, 4, … 64, …), got 3`,
 		`all.hcl:11:15: transport "ws": max_rooms: must be > 0, got 0`,
 		`all.hcl:12:3: Unsupported argument: An argument named "bogus" is not expected here`,
-		`all.hcl:15:11: Unknown transport "wss": known transports are "ws" and "sse"`,
+		`all.hcl:15:11: Unknown transport "wss": known transports are "sse" and "ws"`,
 	}
 	if err == nil {
 		t.Fatal("Parse succeeded")

@@ -1,13 +1,16 @@
-package config
+package config_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	_ "github.com/switchboard-rt/switchboard/transports/standard" // the transports' blocks
 )
 
 // referenceTables reads REFERENCE.md: heading ("server", `transport "ws"`,
@@ -36,46 +39,41 @@ func referenceTables(t *testing.T) (map[string][][2]string, []string) {
 	return tables, order
 }
 
-// TestReferenceListsEverySetting checks REFERENCE.md against the schema: each
-// block has its table and each table lists exactly the block's attributes.
+// TestReferenceListsEverySetting checks REFERENCE.md against the structs the
+// file decodes into: each block, each registered transport's included, has
+// its table, and each table lists exactly the block's attributes.
 func TestReferenceListsEverySetting(t *testing.T) {
 	tables, _ := referenceTables(t)
-	schemas := map[string]any{
-		"server": &serverHCL{}, "auth": &authHCL{}, "nats": &natsHCL{}, "nats › cluster": &clusterHCL{},
-		"history": &historyHCL{}, "hub": &hubHCL{}, `transport "ws"`: &wsHCL{}, `transport "sse"`: &sseHCL{},
-		"publish": &publishHCL{}, `plugin "NAME"`: &pluginHCL{},
+	schemas := map[string][]string{
+		"server": hclconf.Names(config.Server{}), "auth": hclconf.Names(config.Auth{}),
+		"nats": hclconf.Names(config.NATS{}), "nats › cluster": hclconf.Names(config.Cluster{}),
+		"history": hclconf.Names(config.History{}), "hub": hclconf.Names(config.Hub{}),
+		"publish": hclconf.Names(config.Publish{}), `plugin "NAME"`: hclconf.Names(config.Plugin{}),
 	}
-	for heading, v := range schemas {
-		schema, _ := gohcl.ImpliedBodySchema(v)
-		var want, got []string
-		for _, a := range schema.Attributes {
-			want = append(want, a.Name)
-		}
-		for _, b := range schema.Blocks {
-			if b.Type != "cluster" { // has its own table
-				want = append(want, b.Type)
-			}
-		}
+	for _, tr := range config.DefaultConfig().Transports {
+		schemas[fmt.Sprintf("transport %q", tr.Name)] = append([]string{"enabled"}, hclconf.Names(tr.Config)...)
+	}
+	for heading, want := range schemas {
+		want = slices.DeleteFunc(slices.Clone(want), func(n string) bool { return n == "cluster" }) // own table
+		var got []string
 		for _, row := range tables[heading] {
 			got = append(got, row[0])
 		}
 		slices.Sort(want)
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
-			t.Errorf("REFERENCE.md %s lists %v; the schema has %v", heading, got, want)
+			t.Errorf("REFERENCE.md %s lists %v; the struct has %v", heading, got, want)
 		}
 	}
 	if len(tables) != len(schemas) {
-		t.Errorf("REFERENCE.md has tables %d, schema has %d blocks", len(tables), len(schemas))
+		t.Errorf("REFERENCE.md has %d tables, the config has %d blocks", len(tables), len(schemas))
 	}
 }
 
 // TestReferenceDefaults writes every documented default into a file and
 // checks that it parses to exactly DefaultConfig().
 func TestReferenceDefaults(t *testing.T) {
-	for _, name := range []string{EnvJWTSecret, EnvAPIKeys, EnvListen, EnvDataDir} {
-		t.Setenv(name, "")
-	}
+	clearEnv(t)
 	tables, order := referenceTables(t)
 	var src strings.Builder
 	for _, heading := range order {
@@ -88,12 +86,12 @@ func TestReferenceDefaults(t *testing.T) {
 		}
 		src.WriteString("}\n")
 	}
-	c, err := Parse([]byte(src.String()), "")
+	c, err := config.Parse([]byte(src.String()), "")
 	if err != nil {
 		t.Fatalf("documented defaults do not parse:\n%v\n%s", err, src.String())
 	}
 	got, _ := c.JSON()
-	want, _ := DefaultConfig().JSON()
+	want, _ := config.DefaultConfig().JSON()
 	if !bytes.Equal(got, want) {
 		t.Errorf("documented defaults:\n%s\ndiffer from DefaultConfig():\n%s", got, want)
 	}

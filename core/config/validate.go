@@ -7,7 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
 )
 
 // Validate checks every field and returns all problems joined with
@@ -31,14 +32,7 @@ func (c *Config) validate(src *sources) []error {
 	if c.Hub.DirectWrites < 0 {
 		v.errf("hub", "direct_writes", "must be >= 0 (0 = off), got %d", c.Hub.DirectWrites)
 	}
-	v.ws(&c.WS, &c.Publish)
-	v.sse(&c.SSE, &c.Publish)
-	if !c.WS.Enabled && !c.SSE.Enabled {
-		v.errf("transport", "", `at least one transport ("ws" or "sse") must be enabled`)
-	}
-	if c.WS.Enabled && c.SSE.Enabled && c.WS.Path == c.SSE.Path {
-		v.errf(`transport "sse"`, "path", "%q is already the ws path", c.SSE.Path)
-	}
+	v.transports(c)
 	v.publish(&c.Publish)
 	v.plugins(c.Plugins)
 	return v.errs
@@ -81,15 +75,15 @@ func (v *validator) positive(block, attr string, n int64) {
 	}
 }
 
-func (v *validator) positiveDur(block, attr string, d time.Duration) {
+func (v *validator) positiveDur(block, attr string, d hclconf.Duration) {
 	if d <= 0 {
-		v.errf(block, attr, "must be > 0, got %q", formatDuration(d))
+		v.errf(block, attr, "must be > 0, got %q", d)
 	}
 }
 
-func (v *validator) nonNegativeDur(block, attr string, d time.Duration) {
+func (v *validator) nonNegativeDur(block, attr string, d hclconf.Duration) {
 	if d < 0 {
-		v.errf(block, attr, "must not be negative, got %q", formatDuration(d))
+		v.errf(block, attr, "must not be negative, got %q", d)
 	}
 }
 
@@ -213,7 +207,7 @@ func (v *validator) history(h *History) {
 	v.nonNegativeDur(p, "duplicate_window", h.DuplicateWindow)
 	if h.MaxAge > 0 && h.DuplicateWindow > 0 && h.MaxAge < h.DuplicateWindow {
 		v.errf(p, "max_age", "must be at least duplicate_window (%s), got %q",
-			formatDuration(h.DuplicateWindow), formatDuration(h.MaxAge))
+			h.DuplicateWindow, h.MaxAge.String())
 	}
 	switch {
 	case h.Stream == "":

@@ -6,6 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/transports/sse"
+	"github.com/switchboard-rt/switchboard/transports/ws"
+
 	"github.com/switchboard-rt/switchboard/core/config"
 )
 
@@ -30,7 +34,7 @@ func TestValidate(t *testing.T) {
 			`server: shutdown_timeout: must be > 0, got "0s"`},
 		{"no jwt key", func(c *config.Config) { c.Auth.JWTSecret = "" },
 			`auth: jwt_secret: must be set unless jwks_file is set`},
-		{"negative leeway", func(c *config.Config) { c.Auth.Leeway = -time.Second },
+		{"negative leeway", func(c *config.Config) { c.Auth.Leeway = hclconf.Duration(-time.Second) },
 			`auth: leeway: must not be negative, got "-1s"`},
 		{"api key spaces", func(c *config.Config) { c.Auth.APIKeys = []string{" k "} },
 			`auth: api_keys[0]: must not begin or end with white space`},
@@ -56,19 +60,19 @@ func TestValidate(t *testing.T) {
 			`hub: shards: must be a power of two (1, 2, 4, … 64, …), got 0`},
 		{"direct writes", func(c *config.Config) { c.Hub.DirectWrites = -1 },
 			`hub: direct_writes: must be >= 0 (0 = off), got -1`},
-		{"ws path", func(c *config.Config) { c.WS.Path = "ws" }, `transport "ws": path: must start with "/", got "ws"`},
-		{"same paths", func(c *config.Config) { c.SSE.Path = c.WS.Path },
-			`transport "sse": path: "/v1/ws" is already the ws path`},
-		{"idle below ping", func(c *config.Config) { c.WS.IdleTimeout = 20 * time.Second },
+		{"ws path", func(c *config.Config) { ws.ConfigOf(c).Path = "ws" }, `transport "ws": path: must start with "/", got "ws"`},
+		{"same paths", func(c *config.Config) { ws.ConfigOf(c).Path = sse.ConfigOf(c).Path },
+			`transport "ws": path: "/v1/sse" is already the sse path`},
+		{"idle below ping", func(c *config.Config) { ws.ConfigOf(c).IdleTimeout = hclconf.Duration(20 * time.Second) },
 			`transport "ws": idle_timeout: must be longer than ping_interval (25s), got "20s"`},
-		{"rate limit", func(c *config.Config) { c.WS.RateLimit = 0 }, `transport "ws": rate_limit: must be > 0, got 0`},
-		{"queue below event", func(c *config.Config) { c.SSE.QueueBytes = 1000 },
+		{"rate limit", func(c *config.Config) { ws.ConfigOf(c).RateLimit = 0 }, `transport "ws": rate_limit: must be > 0, got 0`},
+		{"queue below event", func(c *config.Config) { sse.ConfigOf(c).QueueBytes = 1000 },
 			`transport "sse": queue_bytes: must be at least publish max_event_bytes (65536), got 1000`},
-		{"keepalive", func(c *config.Config) { c.SSE.Keepalive = 0 }, `transport "sse": keepalive: must be > 0, got "0s"`},
+		{"keepalive", func(c *config.Config) { sse.ConfigOf(c).Keepalive = 0 }, `transport "sse": keepalive: must be > 0, got "0s"`},
 		{"event above body", func(c *config.Config) { c.Publish.MaxBodyBytes = 32 << 10 },
 			`publish: max_event_bytes: must not exceed max_body_bytes (32768), got 65536`},
-		{"no transport", func(c *config.Config) { c.WS.Enabled, c.SSE.Enabled = false, false },
-			`transport: at least one transport ("ws" or "sse") must be enabled`},
+		{"no transport", func(c *config.Config) { c.Transports.Get("ws").Enabled, c.Transports.Get("sse").Enabled = false, false },
+			`transport: at least one transport ("sse" or "ws") must be enabled`},
 		{"duplicate plugin", func(c *config.Config) {
 			c.Plugins = []config.Plugin{{Name: "a", Path: "x"}, {Name: "a", Path: "y"}}
 		}, `plugin "a": is defined more than once`},
@@ -90,7 +94,7 @@ func TestValidate(t *testing.T) {
 
 func TestValidateJoinsAllErrors(t *testing.T) {
 	c := config.DefaultConfig()
-	c.WS.MaxFrameBytes = 0
+	ws.ConfigOf(c).MaxFrameBytes = 0
 	c.Hub.Shards = 3
 	c.Server.LogLevel = "loud"
 	want := `server: log_level: must be one of debug, info, warn, error, got "loud"

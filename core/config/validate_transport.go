@@ -4,65 +4,48 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
 )
 
-// Transports are checked whether or not they are enabled: a disabled block
-// with nonsense in it is still a mistake in the file.
-
-func (v *validator) ws(w *WS, pub *Publish) {
-	const p = `transport "ws"`
-	v.endpoint(p, w.Path)
-	v.positive(p, "max_frame_bytes", w.MaxFrameBytes)
-	v.positive(p, "max_rooms", int64(w.MaxRooms))
-	v.queue(p, w.QueueBytes, pub.MaxEventBytes)
-	v.positiveDur(p, "ping_interval", w.PingInterval)
-	v.positiveDur(p, "idle_timeout", w.IdleTimeout)
-	if w.PingInterval > 0 && w.IdleTimeout > 0 && w.IdleTimeout <= w.PingInterval {
-		v.errf(p, "idle_timeout", "must be longer than ping_interval (%s), got %q",
-			formatDuration(w.PingInterval), formatDuration(w.IdleTimeout))
+// transports checks each transport's settings through its own Check,
+// whether or not it is enabled (a disabled block with nonsense in it is
+// still a mistake in the file), then what they share: at least one is
+// enabled, and no two enabled ones serve the same path.
+func (v *validator) transports(c *Config) {
+	paths := map[string]string{}
+	for _, t := range c.Transports {
+		block := fmt.Sprintf("transport %q", t.Name)
+		t.Config.Check(&Checker{v: v, block: block}, c)
+		if !t.Enabled {
+			continue
+		}
+		p := t.Config.Endpoint()
+		if other, dup := paths[p]; dup {
+			v.errf(block, "path", "%q is already the %s path", p, other)
+		}
+		paths[p] = t.Name
 	}
-	v.positiveDur(p, "write_timeout", w.WriteTimeout)
-	v.positiveDur(p, "handshake_timeout", w.HandshakeTimeout)
-	if !(w.RateLimit > 0) { // also catches NaN
-		v.errf(p, "rate_limit", "must be > 0, got %g", w.RateLimit)
-	}
-	v.positive(p, "rate_burst", int64(w.RateBurst))
-	v.positive(p, "max_errors", int64(w.MaxErrors))
-}
-
-func (v *validator) sse(s *SSE, pub *Publish) {
-	const p = `transport "sse"`
-	v.endpoint(p, s.Path)
-	v.positive(p, "max_rooms", int64(s.MaxRooms))
-	v.queue(p, s.QueueBytes, pub.MaxEventBytes)
-	v.positiveDur(p, "keepalive", s.Keepalive)
-	v.positiveDur(p, "retry", s.Retry)
-	v.positiveDur(p, "write_timeout", s.WriteTimeout)
-}
-
-func (v *validator) endpoint(block, p string) {
-	if !strings.HasPrefix(p, "/") {
-		v.errf(block, "path", `must start with "/", got %q`, p)
+	if len(paths) == 0 {
+		v.errf("transport", "", "at least one transport (%s) must be enabled", orList(c.Transports))
 	}
 }
 
-// queue checks a connection's queue: it must hold at least one largest event,
-// or every such event would cut its receivers off as slow consumers.
-func (v *validator) queue(block string, queue, maxEvent int64) {
-	switch {
-	case queue <= 0:
-		v.errf(block, "queue_bytes", "must be > 0, got %d", queue)
-	case maxEvent > 0 && queue < maxEvent:
-		v.errf(block, "queue_bytes", "must be at least publish max_event_bytes (%d), got %d", maxEvent, queue)
+// orList is `"ws" or "sse"`, `"a", "b" or "c"`.
+func orList(ts Transports) string {
+	s := ts.names()
+	if i := strings.LastIndex(s, " and "); i >= 0 {
+		s = s[:i] + " or " + s[i+len(" and "):]
 	}
+	return s
 }
 
 func (v *validator) publish(pub *Publish) {
 	const p = "publish"
-	v.positive(p, "max_body_bytes", pub.MaxBodyBytes)
+	v.positive(p, "max_body_bytes", int64(pub.MaxBodyBytes))
 	v.positive(p, "max_batch", int64(pub.MaxBatch))
 	v.positive(p, "max_rooms", int64(pub.MaxRooms))
-	v.positive(p, "max_event_bytes", pub.MaxEventBytes)
+	v.positive(p, "max_event_bytes", int64(pub.MaxEventBytes))
 	if pub.MaxBodyBytes > 0 && pub.MaxEventBytes > pub.MaxBodyBytes {
 		v.errf(p, "max_event_bytes", "must not exceed max_body_bytes (%d), got %d", pub.MaxBodyBytes, pub.MaxEventBytes)
 	}
@@ -82,7 +65,7 @@ func (v *validator) plugins(ps []Plugin) {
 			v.errf(p, "", "the name must match %s", pluginName)
 		}
 		seen[pl.Name] = true
-		v.nonNegativeDur(p, "timeout", pl.Timeout)
+		v.nonNegativeDur(p, "timeout", hclconf.Duration(pl.Timeout))
 		if d := pl.Database; d != "" && !strings.HasPrefix(d, "postgres://") && !strings.HasPrefix(d, "postgresql://") {
 			v.errf(p, "database", `must be "" (SQLite under data_dir) or a postgres:// URL`)
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/switchboard-rt/switchboard/core"
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	_ "github.com/switchboard-rt/switchboard/transports/standard" // nodes serve ws and sse
 )
 
 // Timeout bounds every wait in these helpers.
@@ -29,7 +31,7 @@ func Config(t testing.TB) *config.Config {
 	cfg := config.DefaultConfig()
 	cfg.Server.DataDir = t.TempDir()
 	cfg.Server.Listen = "127.0.0.1:0"
-	cfg.Server.ShutdownTimeout = 5 * time.Second
+	cfg.Server.ShutdownTimeout = hclconf.Duration(5 * time.Second)
 	return cfg
 }
 
@@ -171,6 +173,6 @@ func ConfigHCL(t testing.TB, src string) *config.Config {
 	}
 	cfg.Server.DataDir = t.TempDir()
 	cfg.Server.Listen = "127.0.0.1:0"
-	cfg.Server.ShutdownTimeout = 5 * time.Second
+	cfg.Server.ShutdownTimeout = hclconf.Duration(5 * time.Second)
 	return cfg
 }

@@ -45,7 +45,7 @@ func (n *Node) SSEURL(rooms ...string) string {
 	for _, r := range rooms {
 		q.Add("room", r)
 	}
-	return n.URL + n.Cfg.SSE.Path + "?" + q.Encode()
+	return n.URL + n.Cfg.Transports.Get("sse").Config.Endpoint() + "?" + q.Encode()
 }
 
 // DialSSE opens a stream; hdr may carry Authorization and Last-Event-ID.

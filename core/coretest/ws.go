@@ -50,7 +50,7 @@ type WS struct {
 
 // WSURL is the node's WebSocket URL.
 func (n *Node) WSURL() string {
-	return "ws" + strings.TrimPrefix(n.URL, "http") + n.Cfg.WS.Path
+	return "ws" + strings.TrimPrefix(n.URL, "http") + n.Cfg.Transports.Get("ws").Config.Endpoint()
 }
 
 // DialWS connects with token (as ?token=) and reads the welcome frame.

@@ -1,6 +1,7 @@
-package config
+package hclconf
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -70,12 +71,29 @@ func TestFormatDuration(t *testing.T) {
 		10*time.Minute + 500*time.Microsecond: "10m0.0005s",
 	}
 	for d, want := range tests {
-		got := formatDuration(d)
+		got := FormatDuration(d)
 		if got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
 		}
 		if back, err := time.ParseDuration(got); err != nil || back != d {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", got, back, err, d)
 		}
+	}
+}
+
+func TestValuesMarshalJSON(t *testing.T) {
+	v := struct {
+		D Duration `json:"d"`
+		S Size     `json:"s"`
+	}{Duration(24 * time.Hour), 64 * KiB}
+	b, err := json.Marshal(v)
+	if err != nil || string(b) != `{"d":"24h","s":65536}` {
+		t.Errorf("Marshal = %s, %v", b, err)
+	}
+	var back struct {
+		D Duration `json:"d"`
+	}
+	if err := json.Unmarshal([]byte(`{"d":"1m30s"}`), &back); err != nil || back.D != Duration(90*time.Second) {
+		t.Errorf("Unmarshal = %v, %v", back.D, err)
 	}
 }

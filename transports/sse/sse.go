@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
-	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/core/transport"
 	"github.com/switchboard-rt/switchboard/core/web"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
@@ -24,7 +24,7 @@ var keepalive = []byte(": keepalive\n\n")
 
 // Transport serves SSE streams.
 type Transport struct {
-	cfg     config.SSE
+	cfg     Config
 	hub     *hub.Hub
 	auth    *auth.Authenticator
 	origins *web.Origins
@@ -33,8 +33,11 @@ type Transport struct {
 	closed  atomic.Bool
 }
 
-// New makes the transport and registers its wire format with h.
-func New(cfg config.SSE, origins []string, h *hub.Hub, a *auth.Authenticator, log *slog.Logger) *Transport {
+var _ transport.Transport = (*Transport)(nil)
+
+// New makes the transport and registers its wire format with n.Hub.
+func New(cfg Config, n transport.Node) *Transport {
+	h, a, log, origins := n.Hub, n.Auth, n.Logger, n.AllowedOrigins
 	if log == nil {
 		log = slog.Default()
 	}
@@ -74,12 +77,6 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.fail(w, werr)
 		return
 	}
-	for _, rm := range rooms {
-		if err := t.hub.Authorize(r.Context(), p, rm); err != nil {
-			t.fail(w, wire.As(err))
-			return
-		}
-	}
 	t.stream(w, r, p, rooms, since)
 }
 
@@ -92,17 +89,9 @@ func (t *Transport) parse(r *http.Request) ([]room.Room, *uint64, *wire.Error) {
 	if max := t.cfg.MaxRooms; max > 0 && len(names) > max {
 		return nil, nil, wire.Errorf(wire.TooManyRooms, "at most %d rooms per stream", max)
 	}
-	rooms := make([]room.Room, 0, len(names))
-	seen := make(map[string]bool, len(names))
-	for _, n := range names {
-		rm, err := room.Parse(n)
-		if err != nil {
-			return nil, nil, wire.Errorf(wire.BadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", n)
-		}
-		if !seen[n] {
-			seen[n] = true
-			rooms = append(rooms, rm)
-		}
+	rooms, err := hub.ParseRooms(names)
+	if err != nil {
+		return nil, nil, wire.As(err)
 	}
 	s := r.Header.Get("Last-Event-ID")
 	src := "Last-Event-ID"
@@ -128,13 +117,13 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, p *auth.Princ
 	// Nothing is written before the client is a member of every room: a
 	// client that has the response headers is joined, and an event
 	// published from then on reaches it.
-	s := &sink{w: w, rc: rc, timeout: t.cfg.WriteTimeout, done: make(chan struct{})}
-	c := t.hub.NewClient(p, t.format, s, t.cfg.QueueBytes)
+	s := &sink{w: w, rc: rc, timeout: time.Duration(t.cfg.WriteTimeout), done: make(chan struct{})}
+	c := t.hub.NewClient(p, t.format, s, int64(t.cfg.QueueBytes))
 	acked := false
-	err := c.Join(r.Context(), rooms, hub.JoinOptions{Since: since, MaxRooms: t.cfg.MaxRooms,
+	err := c.Enter(r.Context(), rooms, hub.JoinOptions{Since: since, MaxRooms: t.cfg.MaxRooms,
 		Ack: func(a hub.JoinAck) {
 			acked = true
-			first := "retry: " + strconv.FormatInt(t.cfg.Retry.Milliseconds(), 10) + "\n\n"
+			first := "retry: " + strconv.FormatInt(time.Duration(t.cfg.Retry).Milliseconds(), 10) + "\n\n"
 			if since != nil && !a.Recovered {
 				// History no longer reaches back to Last-Event-ID: say so
 				// before the events that are still there.
@@ -159,7 +148,7 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		c.Send(errorEvent(e))
 		c.Drain(wire.ReasonInternal)
 	}
-	tick := time.NewTicker(t.cfg.Keepalive)
+	tick := time.NewTicker(time.Duration(t.cfg.Keepalive))
 	defer tick.Stop()
 	gone := r.Context().Done()
 	for {

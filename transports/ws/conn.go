@@ -87,7 +87,7 @@ func (c *conn) Flush(frames [][]byte) error {
 		c.midFrame.Store(false)
 		return nil
 	}
-	if err := c.nc.SetWriteDeadline(time.Now().Add(c.t.cfg.WriteTimeout)); err != nil {
+	if err := c.nc.SetWriteDeadline(time.Now().Add(time.Duration(c.t.cfg.WriteTimeout))); err != nil {
 		return err
 	}
 	if c.interrupted.Load() { // an Interrupt raced with the deadline above

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
@@ -44,7 +44,7 @@ func testConn(t *testing.T, server *net.TCPConn) *conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.close)
-	return &conn{t: &Transport{cfg: config.WS{WriteTimeout: 5 * time.Second}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
+	return &conn{t: &Transport{cfg: Config{WriteTimeout: hclconf.Duration(5 * time.Second)}, poller: p}, nc: server, rc: rawConn(server), fd: -1}
 }
 
 // After a direct write that sent only part of a frame, disconnecting must

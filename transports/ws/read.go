@@ -26,7 +26,7 @@ func (c *conn) readFrames(br *bufio.Reader) bool {
 	for {
 		// Each frame gets the whole timeout to arrive, however long
 		// handling the previous one took.
-		_ = c.nc.SetReadDeadline(time.Now().Add(c.t.cfg.WriteTimeout))
+		_ = c.nc.SetReadDeadline(time.Now().Add(time.Duration(c.t.cfg.WriteTimeout)))
 		if err := c.readFrame(br); err != nil {
 			if !errors.Is(err, errStop) {
 				c.client.Close(wire.ReasonNormal)
@@ -44,7 +44,7 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 	if err != nil {
 		return err
 	}
-	max := c.t.cfg.MaxFrameBytes
+	max := int64(c.t.cfg.MaxFrameBytes)
 	if h.Length > max || (h.OpCode == ws.OpContinuation && int64(len(c.frag))+h.Length > max) {
 		c.client.Close(wire.ReasonTooBig)
 		return errStop
@@ -122,8 +122,8 @@ func decodeFrame(msg []byte) (clientFrame, *wire.Error) {
 		if f.Room == "" {
 			return f, wire.Errorf(wire.BadRequest, "%s needs a room", f.Op)
 		}
-		if _, err := room.Parse(f.Room); err != nil {
-			return f, wire.Errorf(wire.BadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", f.Room)
+		if _, err := hub.ParseRoom(f.Room); err != nil {
+			return f, wire.As(err)
 		}
 		if f.Op == "leave" && f.Since != nil {
 			return f, wire.Errorf(wire.BadRequest, "since is only for join")
@@ -183,8 +183,7 @@ func (c *conn) handle(msg []byte) error {
 	case "join":
 		c.join(f)
 	case "leave":
-		r, _ := room.Parse(f.Room)
-		if err := c.client.Leave(r); err != nil {
+		if err := c.client.LeaveRoom(f.Room); err != nil {
 			c.client.Send(errorFrame(f.Ref, wire.As(err)))
 			return nil
 		}
@@ -193,15 +192,13 @@ func (c *conn) handle(msg []byte) error {
 	return nil
 }
 
+// join runs the session protocol's join (hub.Client.Enter) and frames its
+// answer: {"op":"ok",…,"seq"|"recovered"} or {"op":"error",…}.
 func (c *conn) join(f clientFrame) {
-	r, _ := room.Parse(f.Room)
-	ctx, cancel := context.WithTimeout(context.Background(), c.t.cfg.WriteTimeout)
+	r, _ := hub.ParseRoom(f.Room) // decodeFrame checked it
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(c.t.cfg.WriteTimeout))
 	defer cancel()
-	if err := c.t.hub.Authorize(ctx, c.client.Principal(), r); err != nil {
-		c.client.Send(errorFrame(f.Ref, wire.As(err)))
-		return
-	}
-	err := c.client.Join(ctx, []room.Room{r}, hub.JoinOptions{
+	err := c.client.Enter(ctx, []room.Room{r}, hub.JoinOptions{
 		Since:    f.Since,
 		MaxRooms: c.t.cfg.MaxRooms,
 		Ack: func(a hub.JoinAck) {
@@ -215,11 +212,7 @@ func (c *conn) join(f clientFrame) {
 		},
 	})
 	if err != nil {
-		e := wire.As(err)
-		if e.Code == wire.Internal {
-			c.t.log.Error("join failed", "room", f.Room, "user", c.client.Principal().User, "err", err)
-		}
-		c.client.Send(errorFrame(f.Ref, e))
+		c.client.Send(errorFrame(f.Ref, wire.As(err)))
 	}
 }
 

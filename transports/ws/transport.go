@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
-	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/transport"
 	"github.com/switchboard-rt/switchboard/core/web"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
@@ -26,7 +26,7 @@ const Name = "ws"
 
 // Transport serves WebSocket connections.
 type Transport struct {
-	cfg      config.WS
+	cfg      Config
 	hub      *hub.Hub
 	auth     *auth.Authenticator
 	origins  *web.Origins
@@ -42,15 +42,18 @@ type Transport struct {
 	closed  atomic.Bool
 }
 
-// New makes the transport and registers its wire format with h.
-func New(cfg config.WS, origins []string, h *hub.Hub, a *auth.Authenticator, log *slog.Logger) (*Transport, error) {
+var _ transport.Transport = (*Transport)(nil)
+
+// New makes the transport and registers its wire format with n.Hub.
+func New(cfg Config, n transport.Node) (*Transport, error) {
+	h, a, log, origins := n.Hub, n.Auth, n.Logger, n.AllowedOrigins
 	if log == nil {
 		log = slog.Default()
 	}
 	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "ws"),
 		rejected: h.Metrics().RejectedUpgrade, stop: make(chan struct{})}
 	t.format = h.RegisterFormat(Name, hub.EncoderFunc(encodeEvent))
-	t.upgrader = ws.HTTPUpgrader{Timeout: cfg.HandshakeTimeout}
+	t.upgrader = ws.HTTPUpgrader{Timeout: time.Duration(cfg.HandshakeTimeout)}
 	t.readers.New = func() any { return bufio.NewReaderSize(nil, 4096) }
 	p, err := newPoller(t.onReadable)
 	if err != nil {
@@ -97,7 +100,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c.touch()
 	c.limiter = newLimiter(t.cfg.RateLimit, t.cfg.RateBurst)
-	c.client = t.hub.NewClient(p, t.format, c, t.cfg.QueueBytes)
+	c.client = t.hub.NewClient(p, t.format, c, int64(t.cfg.QueueBytes))
 	c.client.Send((&reply{Op: "welcome", Conn: c.client.ID(), User: p.User}).frame())
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its handshake.
@@ -122,14 +125,14 @@ func (t *Transport) reject(w http.ResponseWriter, status int, reason, msg string
 
 // sweep pings every connection each ping interval and closes the silent.
 func (t *Transport) sweep() {
-	tick := time.NewTicker(t.cfg.PingInterval)
+	tick := time.NewTicker(time.Duration(t.cfg.PingInterval))
 	defer tick.Stop()
 	for {
 		select {
 		case <-t.stop:
 			return
 		case now := <-tick.C:
-			idle := now.Add(-t.cfg.IdleTimeout).UnixNano()
+			idle := now.Add(-time.Duration(t.cfg.IdleTimeout)).UnixNano()
 			t.poller.each(func(c *conn) {
 				if c.lastRead.Load() < idle {
 					c.client.Close(wire.ReasonIdle)

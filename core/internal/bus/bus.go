@@ -127,7 +127,7 @@ func startServer(o Options) (*server.Server, error) {
 		NoLog:        true,
 		DontListen:   true,
 		SyncAlways:   o.NATS.SyncAlways,
-		SyncInterval: o.NATS.SyncInterval,
+		SyncInterval: time.Duration(o.NATS.SyncInterval),
 	}
 	if o.NATS.Listen != "" || o.NATS.Cluster != nil {
 		// Routes do not start with DontListen (FIELD-NOTES): give the
@@ -233,10 +233,10 @@ func (b *Bus) streamConfig(name, desc, subject string) jetstream.StreamConfig {
 		Storage:     jetstream.FileStorage,
 		Retention:   jetstream.LimitsPolicy,
 		Discard:     jetstream.DiscardOld,
-		MaxAge:      h.MaxAge,
+		MaxAge:      time.Duration(h.MaxAge),
 		MaxMsgs:     orUnlimited(h.MaxMsgs),
-		MaxBytes:    orUnlimited(h.MaxBytes),
-		Duplicates:  h.DuplicateWindow,
+		MaxBytes:    orUnlimited(int64(h.MaxBytes)),
+		Duplicates:  time.Duration(h.DuplicateWindow),
 		Replicas:    max(b.opts.NATS.Replicas, 1),
 	}
 }

@@ -1,0 +1,75 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
+)
+
+// The session protocol, the same on every transport (docs/PROTOCOL.md): a
+// client names rooms as `kind:id`; a malformed name is bad_request; each
+// room is authorized by its kind's owner (forbidden, not_found, …); joining
+// with since replays history first (JoinAck.Recovered), joining without it
+// reports the position to resume from (JoinAck.Seq); a client is in at most
+// MaxRooms rooms (too_many_rooms); presence follows membership. A transport
+// only frames requests and replies: it calls ParseRooms, Enter and
+// LeaveRoom, and writes what they return with its own framing.
+
+// ParseRoom parses a room name a client sent; a malformed name is a
+// wire.BadRequest error that says what a room looks like.
+func ParseRoom(name string) (room.Room, error) {
+	r, err := room.Parse(name)
+	if err != nil {
+		return room.Room{}, wire.Errorf(wire.BadRequest, "malformed room %q: want kind:id with id [A-Za-z0-9_.-]{1,128}", name)
+	}
+	return r, nil
+}
+
+// ParseRooms parses room names a client sent, dropping repeats; at least one
+// is required.
+func ParseRooms(names []string) ([]room.Room, error) {
+	if len(names) == 0 {
+		return nil, wire.Errorf(wire.BadRequest, "at least one room is required")
+	}
+	rooms := make([]room.Room, 0, len(names))
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		r, err := ParseRoom(n)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[n] {
+			seen[n] = true
+			rooms = append(rooms, r)
+		}
+	}
+	return rooms, nil
+}
+
+// Enter authorizes the client for every room and joins them (see Join):
+// the one step a transport takes for a client's join request. The error
+// is a *wire.Error for the client (see wire.As); an internal one is logged
+// here.
+func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) error {
+	for _, r := range rooms {
+		if err := c.hub.Authorize(ctx, c.user, r); err != nil {
+			return err
+		}
+	}
+	err := c.Join(ctx, rooms, o)
+	if err != nil && wire.As(err).Code == wire.Internal {
+		c.hub.log.Error("join failed", "rooms", fmt.Sprint(rooms), "user", c.user.User, "conn", c.id, "err", err)
+	}
+	return err
+}
+
+// LeaveRoom takes the client out of the room called name.
+func (c *Client) LeaveRoom(name string) error {
+	r, err := ParseRoom(name)
+	if err != nil {
+		return err
+	}
+	return c.Leave(r)
+}
