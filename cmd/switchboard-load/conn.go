@@ -7,14 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,8 +31,9 @@ type client struct {
 	st   *counters
 
 	// During setup.
-	nc net.Conn
-	br *bufio.Reader
+	conn *sbclient.Conn
+	nc   net.Conn
+	br   *bufio.Reader
 	// After handoff, owned by one reactor worker.
 	fd      int
 	pending []byte // the start of a frame not yet complete
@@ -51,37 +51,32 @@ type client struct {
 }
 
 // setup dials, reads the welcome and joins within the dial timeout, then
-// hands the socket to the reactor.
+// hands the socket to the reactor. Dialing, the handshake and the frames
+// of setup are sbclient's (its frame-level Conn); the reactor reads the
+// joined socket itself.
 func (c *client) setup(ctx context.Context, token string) error {
 	ctx, cancel := context.WithTimeout(ctx, c.f.c.dialTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	c.fd, c.maxN, c.ref, c.st = -1, -1, strconv.Itoa(c.i), &c.f.setupSt
-	d := ws.Dialer{Timeout: c.f.c.dialTimeout, ReadBufferSize: c.f.c.readBuf, WriteBufferSize: 1024}
-	nc, br, _, err := d.Dial(ctx, c.f.c.wsURL+"?token="+token)
+	conn, err := sbclient.DialWS(ctx, c.f.c.wsURL, sbclient.DialOptions{
+		Token: token, Timeout: c.f.c.dialTimeout, ReadBufferSize: c.f.c.readBuf})
 	if err != nil {
-		return fmt.Errorf("dial: %w", err)
+		return err
 	}
-	c.nc = nc
-	if br != nil {
-		c.br = br // holds frames sent right behind the handshake
-	} else {
-		c.br = bufio.NewReaderSize(nc, c.f.c.readBuf)
-	}
-	_ = nc.SetDeadline(deadline)
-	if c.room == "" {
-		for !c.welcomed {
-			if err := c.readFrame(); err != nil {
-				return fmt.Errorf("welcome: %w", err)
-			}
-		}
-	} else {
-		join := `{"op":"join","room":"` + c.room + `","ref":"` + c.ref + `"}`
-		if err := wsutil.WriteClientText(nc, []byte(join)); err != nil {
+	c.conn, c.nc, c.br = conn, conn.NetConn(), conn.Reader()
+	c.welcomed = true
+	_ = c.nc.SetDeadline(deadline)
+	if c.room != "" {
+		if err := conn.WriteText(sbclient.JoinFrame(c.room, c.ref, nil)); err != nil {
 			return fmt.Errorf("send join: %w", err)
 		}
 		for !c.joined {
-			if err := c.readFrame(); err != nil {
+			msg, err := conn.ReadMessage() // answers pings; a close is a *sbclient.CloseError
+			if err != nil {
+				return fmt.Errorf("join %s: %w", c.room, err)
+			}
+			if err := c.handle(msg, time.Now()); err != nil {
 				return fmt.Errorf("join %s: %w", c.room, err)
 			}
 		}
@@ -119,27 +114,8 @@ func (c *client) handoff() error {
 	}
 	_ = c.nc.SetDeadline(time.Time{})
 	c.nc.Close()
-	c.nc, c.br, c.fd = nil, nil, fd
+	c.conn, c.nc, c.br, c.fd = nil, nil, nil, fd
 	return c.f.reactor.add(c)
-}
-
-// readFrame reads and handles one frame during setup.
-func (c *client) readFrame() error {
-	h, err := ws.ReadHeader(c.br)
-	if err != nil {
-		return err
-	}
-	if h.Length > maxFrame {
-		return fmt.Errorf("server frame of %d bytes", h.Length)
-	}
-	p := make([]byte, h.Length)
-	if _, err := io.ReadFull(c.br, p); err != nil {
-		return err
-	}
-	if h.Masked {
-		ws.Cipher(p, h.Mask, 0)
-	}
-	return c.frame(h.Fin, h.OpCode, p, time.Now())
 }
 
 // write sends a client frame on either side of the handoff.
