@@ -6,7 +6,8 @@
 // Load (or Parse, for bytes) does, in order:
 //
 //  1. start from DefaultConfig(), the one place where defaults live;
-//  2. decode the file over it, strictly: unknown blocks and attributes,
+//  2. decode the file over it with hclconf.Decoder (the Config struct's hcl
+//     tags are the schema), strictly: unknown blocks and attributes,
 //     repeated blocks, wrong types and malformed durations or sizes are
 //     errors. What the file leaves out, and `name = null`, keeps its default;
 //     a list in the file replaces the default list;
@@ -29,8 +30,9 @@
 // # Values
 //
 // Durations are strings for time.ParseDuration ("500ms", "30s", "24h"; there
-// is no day unit). Sizes are a number of bytes or a string with a unit (see
-// ParseSize: "512B", "64KiB", "1MiB", "10MB"). Types are strict: a string is
+// is no day unit; hclconf.Duration). Sizes are a number of bytes or a string
+// with a unit (hclconf.Size, hclconf.ParseSize: "512B", "64KiB", "1MiB",
+// "10MB"). Types are strict: a string is
 // not taken for a number, nor a number for a string.
 //
 // Expressions may call env: env("NAME") is the variable's value and an
@@ -49,9 +51,15 @@
 // # Blocks
 //
 // server, auth, nats (with an optional cluster block), history, hub and
-// publish may each appear once. transport "ws" and transport "sse" may each
-// appear once; when the file has any transport block, only those present are
-// enabled (a block may also say enabled = false); with none, both are.
+// publish may each appear once. Each registered transport (see
+// TransportRegistry; the standard ones are "ws" and "sse") may have one
+// transport "NAME" block, whose body this package hands to the transport's
+// own config struct (TransportConfig: its defaults, its decoding, its Check).
+// When the file has any transport block, only those present are enabled (a
+// block may also say enabled = false); with none, every registered one is.
+// A name nobody registered is an error listing the known ones, so a program
+// that loads configs must import its transports first (cmd/switchboard
+// imports transports/standard).
 // plugin "NAME" blocks, one per name, hold a path and an opaque config
 // block that this package keeps as a raw hcl.Body (Plugin.Config) for the
 // plugin host to decode with the plugin's own schema and EvalContext().
@@ -65,5 +73,6 @@
 // set it. Call Validate again after changing a Config in Go.
 //
 // Config.JSON renders a config, secrets redacted, for golden tests and
-// `--print-config`.
+// `--print-config`: the same structs, by their json tags, with durations
+// as strings and sizes as integers.
 package config
