@@ -18,7 +18,8 @@ import (
 // hclconf.Decoder) and that Config.JSON shows (json tags). The transport
 // package owns it, with its defaults and its validation; core/config only
 // keeps the block's body for it. The package core/transport adds what it
-// takes to start the transport.
+// takes to start the transport. Implementations are pointers to structs
+// (the decoder fills them in place).
 type TransportConfig interface {
 	// Check validates the settings, reporting each problem through ck; c
 	// is the whole config, for limits that depend on other blocks.
