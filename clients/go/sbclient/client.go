@@ -100,12 +100,14 @@ func (c *Client) Close() {
 		return
 	}
 	c.closing = true
-	if c.conn != nil {
-		_ = c.conn.WriteClose(1000, "")
-		_ = c.conn.Close()
-	}
 	if c.cancel != nil {
 		c.cancel()
+	}
+	if conn := c.conn; conn != nil {
+		go func() { // the write may wait for a stalled peer: not under c.mu
+			_ = conn.WriteClose(1000, "")
+			_ = conn.Close()
+		}()
 	}
 }
 
@@ -247,7 +249,12 @@ func (c *Client) deliver(room string, seq uint64, cloud json.RawMessage) {
 		c.mu.Unlock()
 		return
 	}
-	if st := c.rooms[room]; st != nil && seq > 0 {
+	st := c.rooms[room]
+	if st == nil {
+		c.mu.Unlock()
+		return // left: what was on its way is not wanted
+	}
+	if seq > 0 {
 		if st.has && seq <= st.last {
 			c.mu.Unlock()
 			return // replayed again after a reconnect
