@@ -128,14 +128,6 @@ func (c *client) write(b []byte) error {
 	return err
 }
 
-// errClosed carries the server's close frame.
-type errClosed struct {
-	code   ws.StatusCode
-	reason string
-}
-
-func (e errClosed) Error() string { return fmt.Sprintf("closed by server: %d %s", e.code, e.reason) }
-
 // errRefused is an error frame in answer to the join.
 var errRefused = errors.New("join refused")
 
@@ -153,7 +145,7 @@ func (c *client) frame(fin bool, op ws.OpCode, p []byte, now time.Time) error {
 		return nil
 	case ws.OpClose:
 		code, reason := ws.ParseCloseFrameData(p)
-		return errClosed{code, reason}
+		return &sbclient.CloseError{Code: uint16(code), Reason: reason}
 	case ws.OpText, ws.OpBinary:
 		if !fin {
 			c.frag = append(c.frag[:0], p...)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 	"github.com/switchboard-rt/switchboard/core/auth"
 )
 
@@ -169,10 +170,10 @@ func (f *fleet) ended(c *client, err error) {
 	if f.stopping.Load() {
 		return
 	}
-	var ce errClosed
+	var ce *sbclient.CloseError
 	switch {
 	case errors.As(err, &ce):
-		f.ends.add(fmt.Sprintf("close %d %s", ce.code, ce.reason))
+		f.ends.add(fmt.Sprintf("close %d %s", ce.Code, ce.Reason))
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
 		f.ends.add("eof without close frame")
 	default:
