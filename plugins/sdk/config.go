@@ -38,6 +38,29 @@ func AttrError(attr, format string, args ...any) error {
 	return &ConfigError{Attr: attr, Message: fmt.Sprintf(format, args...)}
 }
 
+// DecodeConfig decodes a config block's body (src, from file filename) as
+// the plugin process does: Defaults, the attributes, then Validate. Its
+// error lists each problem as "file:line:col: message".
+func DecodeConfig[C any](filename string, src []byte) (C, error) {
+	cfg, diags := decodeConfig[C](filename, src, hcl.InitialPos)
+	var errs []error
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		at := ""
+		if d.Subject != nil {
+			at = fmt.Sprintf("%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+		msg := at + d.Summary
+		if d.Detail != "" {
+			msg += "; " + d.Detail
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	return cfg, errors.Join(errs...)
+}
+
 // decodeConfig decodes a config block's source into a C: defaults, then
 // the attributes (unknown ones are errors; env() works), then Validate.
 // Every diagnostic has the position of what it is about.

@@ -2,9 +2,13 @@ package sdk
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"regexp"
 
 	"github.com/oklog/ulid/v2"
+	"github.com/uptrace/bun"
 )
 
 // IDPattern is what an id in a room name or a path may look like
@@ -42,4 +46,18 @@ func ProjectMember(ctx context.Context, h Host, r *Request, pid string) error {
 		return NotFound("project %q not found", pid)
 	}
 	return h.Authorize(ctx, who, "project:"+pid)
+}
+
+// Find reads the row of model (a pointer to a bun model with its primary
+// key set) by that key. No such row is a 404 *Error whose message is
+// format with args; other errors are returned wrapped.
+func Find(ctx context.Context, db bun.IDB, model any, format string, args ...any) error {
+	err := db.NewSelect().Model(model).WherePK().Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return NotFound(format, args...)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", fmt.Sprintf(format, args...), err)
+	}
+	return nil
 }

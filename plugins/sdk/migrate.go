@@ -48,6 +48,7 @@ type Table struct {
 type Index struct {
 	Name    string
 	Columns []string
+	Unique  bool
 }
 
 // CreateTables is a migration step that creates tables and their indexes
@@ -65,8 +66,11 @@ func CreateTables(tables ...Table) func(context.Context, bun.IDB) error {
 				return fmt.Errorf("create table %s: %w", db.Dialect().Tables().Get(modelType(t.Model)).Name, err)
 			}
 			for _, ix := range t.Indexes {
-				_, err := db.NewCreateIndex().Model(t.Model).Index(ix.Name).Column(ix.Columns...).IfNotExists().Exec(ctx)
-				if err != nil {
+				q := db.NewCreateIndex().Model(t.Model).Index(ix.Name).Column(ix.Columns...).IfNotExists()
+				if ix.Unique {
+					q = q.Unique()
+				}
+				if _, err := q.Exec(ctx); err != nil {
 					return fmt.Errorf("create index %s: %w", ix.Name, err)
 				}
 			}

@@ -97,3 +97,15 @@ func (e *Env) One(typ string) *sdk.Event {
 
 // Info is the plugin's Info as the core receives it (sdk.Describe).
 func (e *Env) Info() sdk.Info { return sdk.Describe(e.Plugin, e.Host.Name()) }
+
+// Config decodes src, the body of a plugin's `config { }` block, as the
+// plugin process does (Defaults, attributes, Validate), failing t on an
+// error. Config[C](t, "") is the config of an empty block.
+func Config[C any](t testing.TB, src string) C {
+	t.Helper()
+	cfg, err := sdk.DecodeConfig[C]("config.hcl", []byte(src))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	return cfg
+}
