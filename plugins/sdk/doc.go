@@ -2,41 +2,59 @@
 // a separate process that owns a project-management domain (its routes,
 // its data, its event types, the rooms it decides on); the core starts it,
 // routes HTTP to it, checks and delivers its events, and restarts it if it
-// dies. go-plugin, gRPC, protobuf and the outbox stay behind this package.
+// dies. go-plugin, gRPC, protobuf and the outbox stay behind this package,
+// and a plugin links no package of the router's core.
 //
 // # Writing a plugin
 //
-// A plugin is a main package whose main is one call:
-//
-//	func main() { sdk.Serve(New) }
-//
-// New receives the plugin's config block, decoded into the type you choose
-// (gohcl tags; unknown attributes are errors that name the plugin and the
-// file:line:col; env("NAME") works; implement Defaulter for defaults), and
-// the Host:
-//
-//	type Config struct {
-//		Greeting string `hcl:"greeting,optional"`
-//	}
+// A plugin is a factory and a main whose body is one call:
 //
 //	func New(cfg Config, h sdk.Host) (sdk.Plugin, error)
+//	func main() { sdk.Serve(New) }
 //
-// The Plugin describes itself with Info — routes (use a Router), event
-// types with the JSON Schema of their data, the room kinds it owns, and the
-// event types it subscribes to — and serves requests with Handle. See
-// plugins/examples/hello for the smallest complete plugin, and
-// plugins/tasks for a full domain.
+// Config is the plugin's `config { }` block, decoded with gohcl tags
+// (`hcl:"greeting,optional"`; unknown attributes are errors at their
+// file:line:col; env("NAME") works). Give *Config a Defaults method for
+// defaults and a Validate method for checks: return AttrError values
+// (joined with errors.Join) and each is reported at its attribute's
+// position. A plugin without settings takes struct{}.
+//
+// The Plugin describes itself with Info: its Router (routes under /v1,
+// net/http patterns), its event types with the JSON Schema of their data
+// (Schema[T] writes it from the payload struct), the room kinds it
+// authorizes, the event types it subscribes to, and its Migrations. The
+// SDK adds the plugin's name (its block's name in the config file) and the
+// API version, and serves the Router's routes; there is no Handle to
+// write. See plugins/examples/hello for the smallest plugin and
+// plugins/examples/labels for a whole domain on one page.
 //
 // # Routes
 //
-// Routes are mounted under /v1 with net/http patterns ("/projects/{id}").
 // The core authenticates the caller (JWT) before forwarding: Request has
-// the Principal and the correlation id. Return a Response (JSON, NoContent)
-// or an *Error (BadRequest, Forbidden, NotFound, Conflict,
-// PreconditionFailed); any other error is logged and answered 500.
-// Versioned resources answer their version as ETag (WithVersion) and
-// guard changes with If-Match: IfMatch reads the header, and its Check,
-// run in the transaction on the row just read, answers 412.
+// the Principal (Request.Caller answers 401 without one) and the
+// correlation id. A handler returns a Response (JSON, NoContent; nil means
+// 204) or an *Error (BadRequest, Forbidden, NotFound, Conflict,
+// PreconditionFailed, possibly wrapped); any other error, or a panic, is
+// logged and answered 500. Call is that one path, used for the core and by
+// sdktest alike. ValidID and NewID check and make ids; ProjectMember
+// checks that the caller is a member of a project (asking the projects
+// plugin); Find reads a row or answers 404. Versioned resources answer
+// their version as ETag (WithVersion) and guard changes with If-Match:
+// IfMatch reads the header, and its Check, run in the transaction on the
+// row just read, answers 412.
+//
+// # Data and migrations
+//
+// Host.DB opens the plugin's database: SQLite under the plugin's data
+// directory, or PostgreSQL when the plugin block gives
+// `database = "postgres://…"`. Name tables after the plugin (tasks_tasks):
+// several plugins may share one database. Schema changes are Migrations,
+// listed oldest first in Info.Migrations and never edited once shipped;
+// the SDK applies the new ones at start (bun/migrate, each in a
+// transaction, under its lock so that several nodes may start at once)
+// and records them in sb_migrations_NAME. CreateTables and SQL make the
+// steps; CreateTables uses IF NOT EXISTS, so a first migration adopts the
+// tables of a database made before migrations existed.
 //
 // # Events and the outbox
 //
@@ -56,22 +74,18 @@
 // If NATS is down, the core restarts or the plugin is killed, the events
 // wait in the outbox and are delivered later, in order, exactly once. An
 // event whose data does not match its declared schema is rejected by the
-// core: it stays in the outbox marked failed, and the error is logged.
-//
-// Host.DB opens the plugin's database: SQLite under the plugin's data
-// directory, or PostgreSQL when the config block gives
-// `database = "postgres://…"`. Prefix your tables with the plugin's name:
-// several plugins may share one database. OpenTables opens it and creates
-// the tables and indexes a plugin declares (see plugins/tasks/migrate.go).
+// core: it stays in the outbox marked failed, the error is logged, and the
+// events after it go on.
 //
 // # Rooms and access
 //
 // For the room kinds in Info.RoomKinds, the core asks the plugin's
 // Authorize (implement Authorizer) when a client joins. To decide about a
 // room someone else owns — is this caller a member of project P? — ask the
-// host: Host.Authorize(ctx, principal, "project:"+P). When access ends
-// (a member removed, a project deleted), Host.Revoke makes the users'
-// connections leave the rooms at once; they receive access.revoked.
+// host: Host.Authorize(ctx, principal, "project:"+P), or ProjectMember.
+// When access ends (a member removed, a project deleted), Host.Revoke
+// makes the users' connections leave the rooms at once; they receive
+// access.revoked.
 //
 // # Subscriptions
 //
@@ -82,9 +96,11 @@
 //
 // # Testing
 //
-// sdktest runs a plugin in-process with a Host that records what it emits
-// and revokes, on a real SQLite database (or PostgreSQL by DSN). It also
-// checks event schemas, fakes the projects plugin's membership answers
-// (Projects), and exercises a versioned resource's ETag and If-Match
-// (CheckIfMatch).
+// sdktest.Start starts a plugin in-process as Serve does (Validate, the
+// factory, the migrations) on a Host that records what it emits and
+// revokes; sdktest.Each runs a test on SQLite and on PostgreSQL. Env.Do
+// answers requests through Call, and every emitted event is checked
+// against its schema. sdktest also fakes the projects plugin's membership
+// answers (WithMembers) and exercises a versioned resource's ETag and
+// If-Match (CheckIfMatch).
 package sdk
