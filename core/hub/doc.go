@@ -16,8 +16,12 @@
 // queue overflows is cut off with wire.ReasonSlow; it never delays the other
 // members of a room.
 //
-// Transports (transports/ws, transports/sse) implement Sink and create
-// Clients with Hub.NewClient.
+// Transports (transports/ws, transports/sse; see core/transport) implement
+// Sink and create Clients with Hub.NewClient. The session protocol is here,
+// once for every transport (session.go): ParseRoom(s) checks room syntax,
+// Client.Enter authorizes and joins (since, the join acknowledgement,
+// presence, max rooms) and Client.LeaveRoom leaves, each failing with the
+// *wire.Error the client is shown; a transport only frames them.
 //
 // # Joining with since
 //

@@ -127,7 +127,7 @@ func (h *Hub) Metrics() *metrics.Metrics { return h.metrics }
 
 // Authorize asks whether p may join r, with the answer a client sees: a
 // room that does not exist is refused as forbidden, like one p may not
-// join, so a join never tells whether a room exists (CONTRACT §4).
+// join, so a join never tells whether a room exists (docs/PROTOCOL.md §2).
 func (h *Hub) Authorize(ctx context.Context, p *auth.Principal, r room.Room) error {
 	err := h.authz.Authorize(ctx, p, r)
 	var e *wire.Error

@@ -7,7 +7,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/room"
 )
 
-// Presence event types (CONTRACT §6). They are live only: not stored, no
+// Presence event types (docs/PROTOCOL.md §8). They are live only: not stored, no
 // seq, never replayed.
 const (
 	presenceJoin  = "presence.join"

@@ -8,9 +8,9 @@ import (
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
-// The session protocol, the same on every transport (docs/PROTOCOL.md): a
-// client names rooms as `kind:id`; a malformed name is bad_request; each
-// room is authorized by its kind's owner (forbidden, not_found, …); joining
+// The session protocol, the same on every transport (docs/PROTOCOL.md §2,
+// §6, §7, §8): a client names rooms as `kind:id`; a malformed name is
+// bad_request; each room is authorized by its kind's owner (forbidden, not_found, …); joining
 // with since replays history first (JoinAck.Recovered), joining without it
 // reports the position to resume from (JoinAck.Seq); a client is in at most
 // MaxRooms rooms (too_many_rooms); presence follows membership. A transport

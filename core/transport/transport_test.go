@@ -31,7 +31,9 @@ func (e *echo) Check(ck *config.Checker, c *config.Config) {
 	ck.Queue("queue_bytes", e.Queue, c)
 }
 
-func (e *echo) New(transport.Node) (transport.Transport, error) { return &echoT{greeting: e.Greeting}, nil }
+func (e *echo) New(transport.Node) (transport.Transport, error) {
+	return &echoT{greeting: e.Greeting}, nil
+}
 
 type echoT struct {
 	greeting string

@@ -1,4 +1,4 @@
-// Package sse is the Server-Sent Events transport (CONTRACT §7).
+// Package sse is the Server-Sent Events transport (docs/PROTOCOL.md §4).
 //
 // GET /v1/sse?room=A&room=B authenticates, checks every room (400 when
 // malformed, 403 when not allowed) before the stream starts, then streams

@@ -132,7 +132,7 @@ func (t *Transport) stream(w http.ResponseWriter, r *http.Request, p *auth.Princ
 			if since == nil {
 				// An id-only block sets the browser's last event id without
 				// dispatching an event: a reconnect before any event resumes
-				// from here (CONTRACT §7: no gap).
+				// from here (docs/PROTOCOL.md §7: no gap).
 				first += "id: " + strconv.FormatUint(a.Seq, 10) + "\n\n"
 			}
 			c.Send([]byte(first))

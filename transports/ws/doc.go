@@ -1,4 +1,4 @@
-// Package ws is the WebSocket transport (CONTRACT §6), built on gobwas/ws.
+// Package ws is the WebSocket transport (docs/PROTOCOL.md §3), built on gobwas/ws.
 //
 // The handler authenticates during the upgrade (401, no upgrade), checks
 // the Origin, upgrades, and hands the connection to an epoll poller: an

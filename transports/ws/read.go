@@ -101,7 +101,7 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 	return nil
 }
 
-// clientFrame is a frame from the client (CONTRACT §6).
+// clientFrame is a frame from the client (docs/PROTOCOL.md §3.2).
 type clientFrame struct {
 	Op    string          `json:"op"`
 	Room  string          `json:"room"`
@@ -137,7 +137,7 @@ func decodeFrame(msg []byte) (clientFrame, *wire.Error) {
 	return f, nil
 }
 
-// validRef keeps a ref to echo: any JSON value but null (CONTRACT §6: the
+// validRef keeps a ref to echo: any JSON value but null (docs/PROTOCOL.md §3.2: the
 // ref is echoed back). Its size is bounded by max_frame_bytes.
 func validRef(ref json.RawMessage) json.RawMessage {
 	if len(ref) == 0 || string(ref) == "null" {
