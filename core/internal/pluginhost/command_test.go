@@ -5,28 +5,26 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/switchboard-rt/switchboard/core/config"
 )
 
-func parsePlugin(t *testing.T, src string) config.Plugin {
-	t.Helper()
-	cfg, err := config.Parse([]byte(src), "t.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg.Plugins[0]
+// block is a plugin block at t.hcl:line:1.
+func block(line int, name, path string, args ...string) config.Plugin {
+	return config.Plugin{Name: name, Path: path, Args: args,
+		DeclRange: hcl.Range{Filename: "t.hcl", Start: hcl.Pos{Line: line, Column: 1}, End: hcl.Pos{Line: line, Column: 2}}}
 }
 
 // A block with a path runs that executable with its args; a block without
 // runs this executable as `plugin NAME`, which a test binary refuses
 // (it would run its tests again), naming the block.
 func TestPluginCommand(t *testing.T) {
-	in := &instance{cfg: parsePlugin(t, "plugin \"x\" {\n  path = \"/opt/x\"\n  args = [\"serve\", \"-v\"]\n}\n")}
+	in := &instance{cfg: block(1, "x", "/opt/x", "serve", "-v")}
 	cmd, err := in.command()
 	if err != nil || cmd.Path != "/opt/x" || strings.Join(cmd.Args, " ") != "/opt/x serve -v" {
 		t.Fatalf("path and args: %v %q %v", err, cmd.Path, cmd.Args)
 	}
-	in = &instance{cfg: parsePlugin(t, "\nplugin \"tasks\" {}\n")}
+	in = &instance{cfg: block(2, "tasks", "")}
 	_, err = in.command()
 	exe, _ := os.Executable()
 	if want := `t.hcl:2:1: plugin "tasks": a block without path runs a plugin bundled in the switchboard binary, and ` + exe + ` is a test binary`; err == nil || !strings.Contains(err.Error(), want) {
