@@ -2,7 +2,9 @@
 // hashicorp/go-plugin over gRPC (schema/plugin/v1), and connects them to
 // the node:
 //
-//   - it starts each `plugin "NAME" { path = … }` with a versioned
+//   - it starts each `plugin "NAME" { path = … }` (the executable with its
+//     args; without path, this executable as `switchboard plugin NAME`, a
+//     bundled plugin) with a versioned
 //     handshake (Pdeathsig, so no orphan outlives a killed core), serves it
 //     the Host service through the go-plugin broker, and hands it its
 //     `config { }` block to decode (errors name the plugin and
