@@ -1,5 +1,6 @@
-// Package event is the CloudEvents 1.0 envelope (CONTRACT §5) that every
-// stored event carries, and the checks on event types.
+// Package event is the CloudEvents 1.0 envelope that every stored event
+// carries (docs/PROTOCOL.md, "Envelope"), and the checks on event types and
+// ids. The rules an incoming event must pass are core/ingest's.
 package event
 
 import (
@@ -7,13 +8,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 )
 
-// ErrType is returned for a malformed or reserved event type.
+// ErrType is returned for a malformed event type.
 var ErrType = errors.New("event: invalid type")
+
+// CorePrefixes are the type prefixes of the events the router sends itself
+// (presence.join, access.revoked, …): no publisher or plugin may use them.
+var CorePrefixes = []string{"presence.", "access."}
+
+// CoreOwned reports whether t is a type only the router itself sends.
+func CoreOwned(t string) bool {
+	for _, p := range CorePrefixes {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // Envelope is a CloudEvent with Switchboard's extensions.
 type Envelope struct {
@@ -55,8 +71,9 @@ func (e *Envelope) Encode() ([]byte, error) {
 	return json.Marshal(e)
 }
 
-// ValidType checks an event type: 1 to 128 characters from [A-Za-z0-9._-],
-// starting with a letter or digit. The prefix "presence." is reserved.
+// ValidType checks an event type's syntax: 1 to 128 characters from
+// [A-Za-z0-9._-], starting with a letter or digit. Whether a caller may use
+// it is not its business (see CoreOwned).
 func ValidType(t string) error {
 	if t == "" || len(t) > 128 {
 		return fmt.Errorf("%w: %q: want 1 to 128 characters", ErrType, t)
@@ -68,9 +85,6 @@ func ValidType(t string) error {
 		if !ok {
 			return fmt.Errorf("%w: %q: want characters from [A-Za-z0-9._-]", ErrType, t)
 		}
-	}
-	if len(t) >= 9 && t[:9] == "presence." {
-		return fmt.Errorf("%w: %q: the presence. prefix is reserved", ErrType, t)
 	}
 	return nil
 }
