@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/internal/api"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	"github.com/switchboard-rt/switchboard/core/transport"
@@ -82,15 +83,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		s.bus.Close()
 		return nil, fmt.Errorf("core: %w", err)
 	}
+	ing := ingest.New(ingest.Options{MaxBatch: cfg.Publish.MaxBatch, MaxRooms: cfg.Publish.MaxRooms, MaxEventBytes: int64(cfg.Publish.MaxEventBytes), StrictTypes: cfg.Publish.StrictTypes, KnownKind: kinds.Known, Bus: s.bus, Metrics: s.metrics})
 	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
-		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes),
-		MaxEventBytes: int64(cfg.Publish.MaxEventBytes)})
+		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes), Ingest: ing})
 	if err := s.plugins.Start(ctx); err != nil {
 		s.bus.Close()
 		return nil, err
 	}
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
-		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, KnownKind: kinds.Known})
+		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins})
 	if err := s.plugins.Mount(s.api); err != nil {
 		s.plugins.Close(ctx)
 		s.bus.Close()

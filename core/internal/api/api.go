@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/catalog"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
@@ -36,9 +37,11 @@ type Options struct {
 	Checks  []Check                            // readiness checks besides NATS and JetStream
 	Mounts  map[string]http.Handler            // path → handler (transports)
 	Catalog func() []*pluginv1.GetInfoResponse // the plugins, for GET /v1/catalog
-	// KnownKind reports whether rooms of a kind exist (built in or owned by
-	// a plugin); publishing to another kind is a bad request. Nil: any.
-	KnownKind func(kind string) bool
+	// Ingest checks and stores what POST /v1/publish receives.
+	Ingest *ingest.Ingest
+	// Types is the event catalogue the publish API validates data against
+	// (nil: none).
+	Types ingest.Types
 }
 
 // API serves HTTP.

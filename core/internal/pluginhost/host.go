@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
@@ -29,8 +30,8 @@ type Options struct {
 	Metrics      *metrics.Metrics
 	Logger       *slog.Logger
 	MaxBodyBytes int64
-	// MaxEventBytes bounds an emitted event, encoded (0: no bound).
-	MaxEventBytes int64
+	// Ingest checks and stores the events plugins emit.
+	Ingest *ingest.Ingest
 }
 
 // Host runs the configured plugins.

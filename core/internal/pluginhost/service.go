@@ -1,7 +1,6 @@
 package pluginhost
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/event"
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/room"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 	"github.com/switchboard-rt/switchboard/schema/wire"
@@ -56,81 +56,55 @@ func invalid(id, format string, args ...any) *pluginv1.EmitResponse {
 	return &pluginv1.EmitResponse{Id: id, Status: pluginv1.EmitResponse_STATUS_INVALID, Message: fmt.Sprintf(format, args...)}
 }
 
-// emit validates one event, wraps it in the CloudEvent envelope and
-// stores it in every room.
+// emit hands one event to the ingest path (core/internal/ingest) as the
+// plugin's: it may emit only the types it declared.
 func (in *instance) emit(ctx context.Context, ev *pluginv1.Event) *pluginv1.EmitResponse {
 	if ev == nil {
 		return invalid("", "no event")
-	}
-	m := in.h.o.Metrics
-	reject := func(format string, args ...any) *pluginv1.EmitResponse {
-		m.PluginEventsRejected.WithLabelValues(in.cfg.Name).Inc()
-		r := invalid(ev.Id, format, args...)
-		in.log.Error("event rejected", "type", ev.Type, "id", ev.Id, "reason", r.Message)
-		return r
-	}
-	if err := event.ValidID(ev.Id); err != nil {
-		return reject("%v", err)
 	}
 	if !in.described() {
 		// The plugin relays from its outbox as soon as it is configured,
 		// before the core has read its event types: ask it to retry.
 		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: "plugin " + in.cfg.Name + " is starting"}
 	}
-	sch := in.schema(ev.Type)
-	if sch == nil {
-		return reject("event type %q is not declared by plugin %q", ev.Type, in.cfg.Name)
-	}
-	if len(ev.Rooms) == 0 {
-		return reject("event %s has no rooms", ev.Type)
-	}
-	rooms := make([]room.Room, len(ev.Rooms))
-	for i, name := range ev.Rooms {
-		r, err := room.Parse(name)
-		if err != nil {
-			return reject("event %s: room %q: %v", ev.Type, name, err)
+	g := in.h.o.Ingest
+	checked, err := g.Check(ingest.Plugin(in.cfg.Name, declared{in}), []ingest.Event{{
+		ID: ev.Id, Rooms: ev.Rooms, Type: ev.Type, Data: ev.Data, Subject: ev.Subject, Actor: ev.Actor,
+		CorrelationID: ev.CorrelationId, Time: ev.Time}})
+	if err != nil {
+		if m := in.h.o.Metrics; m != nil {
+			m.PluginEventsRejected.WithLabelValues(in.cfg.Name).Inc()
 		}
-		rooms[i] = r
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(ev.Data))
-	if err != nil {
-		return reject("event %s: data is not JSON: %v", ev.Type, err)
-	}
-	if err := sch.Validate(doc); err != nil {
-		return reject("event %s: data does not match its schema: %v", ev.Type, err)
-	}
-	env := &event.Envelope{SpecVersion: "1.0", ID: ev.Id, Source: "switchboard/plugins/" + in.cfg.Name, Type: ev.Type,
-		Time: ev.Time, Subject: ev.Subject, CorrelationID: ev.CorrelationId, Actor: ev.Actor,
-		DataContentType: "application/json", Data: json.RawMessage(ev.Data)}
-	if env.Time == "" {
-		env.Time = time.Now().UTC().Format(event.TimeFormat)
-	}
-	b, err := env.Encode()
-	if err != nil {
-		return reject("event %s: %v", ev.Type, err)
-	}
-	if max := in.h.o.MaxEventBytes; max > 0 && int64(len(b)) > max {
-		return reject("event %s is %d bytes encoded; at most %d (publish.max_event_bytes)", ev.Type, len(b), max)
-	}
-	msgs := make([]bus.Message, len(rooms))
-	for i, r := range rooms {
-		msgs[i] = bus.Message{Room: r, MsgID: ev.Id + "|" + r.String(), Type: ev.Type, Data: b}
+		in.log.Error("event rejected", "type", ev.Type, "id", ev.Id, "reason", err.Error())
+		return invalid(ev.Id, "event %s: %v", ev.Type, err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	acks, err := in.h.o.Bus.PublishLogged(pctx, msgs, ev.Type, ev.Id, b)
+	res, err := g.Store(pctx, checked)
 	if err != nil {
-		m.PublishErrors.Inc()
 		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: err.Error()}
 	}
-	resp := &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_OK, Seqs: map[string]uint64{}}
-	for i, a := range acks {
-		resp.Seqs[rooms[i].String()] = a.Seq
-		if !a.Duplicate {
-			m.Published.Inc()
+	return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_OK, Seqs: res[0].Seqs}
+}
+
+// declared is the catalogue as one plugin sees it: the types it declared.
+type declared struct{ in *instance }
+
+func (d declared) Schema(typ string) (*jsonschema.Schema, bool) {
+	s := d.in.schema(typ)
+	return s, s != nil
+}
+
+// Schema finds an event type in the catalogue: the types the plugins
+// declared, the first plugin in config order winning. The publish API
+// validates data against it.
+func (h *Host) Schema(typ string) (*jsonschema.Schema, bool) {
+	for _, in := range h.plugins {
+		if s := in.schema(typ); s != nil {
+			return s, true
 		}
 	}
-	return resp
+	return nil, false
 }
 
 func principal(p *pluginv1.Principal) *auth.Principal {
