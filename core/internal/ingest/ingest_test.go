@@ -32,7 +32,9 @@ func catalogue(t testing.TB) Types {
 	})
 }
 
-func knownKind(k string) bool { return k == "user" || k == "workspace" || k == "project" || k == "task" }
+func knownKind(k string) bool {
+	return k == "user" || k == "workspace" || k == "project" || k == "task"
+}
 
 func testIngest(strict bool) *Ingest {
 	return New(Options{MaxBatch: 3, MaxRooms: 2, MaxEventBytes: 1024, StrictTypes: strict, KnownKind: knownKind})
