@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -97,6 +98,9 @@ func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
 		{"no type", `{"rooms":["user:u1"],"data":1}`, key, 400},
 		{"bad type", `{"rooms":["user:u1"],"type":"a b","data":1}`, key, 400},
 		{"reserved type", `{"rooms":["user:u1"],"type":"presence.join","data":1}`, key, 400},
+		{"core-owned type", `{"rooms":["user:u1"],"type":"access.revoked","data":{"room":"user:u1"}}`, key, 400},
+		{"rooms twice", `{"rooms":["user:u1"],"type":"x.e","data":1,"rooms":["user:u2"]}`, key, 400},
+		{"duplicate key in data", `{"rooms":["user:u1"],"type":"x.e","data":{"a":1,"a":2}}`, key, 400},
 		{"no data", `{"rooms":["user:u1"],"type":"x.e"}`, key, 400},
 		{"unknown field", `{"rooms":["user:u1"],"type":"x.e","data":1,"bogus":1}`, key, 400},
 		{"bad id", `{"rooms":["user:u1"],"type":"x.e","data":1,"id":"a b"}`, key, 400},
@@ -114,6 +118,63 @@ func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
 	// Nothing was stored by the rejected calls: the next seq follows directly.
 	if next := n.PublishOK("x.mark", 1, "user:u1"); next != before+1 {
 		t.Fatalf("seq %d after rejections, want %d", next, before+1)
+	}
+}
+
+// Catalogued types are validated against their schema on the publish API
+// as on a plugin's emit; core-owned types and duplicate keys are refused
+// with a message naming what is wrong; other types pass unless
+// publish.strict_types is on.
+func TestPublishValidatesAgainstTheCatalogue(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict_types=%v", strict), func(t *testing.T) {
+			n := pluginNode(t, fmt.Sprintf("publish {\n  strict_types = %v\n}\n", strict))
+			c := n.DialWS(n.Token("u1"))
+			c.Join("user:u1")
+			app := http.StatusOK
+			if strict {
+				app = http.StatusBadRequest
+			}
+			for _, tc := range []struct {
+				name   string
+				body   string
+				status int
+				want   string
+			}{
+				{"catalogued, bad field", `{"rooms":["user:u1"],"type":"test.ping","data":{"n":"one"}}`, 400,
+					`data does not match the schema of test.ping: at /data/n: got string, want integer`},
+				{"catalogued, missing field", `{"rooms":["user:u1"],"type":"demo.hello.said","data":{"text":"hi"}}`, 400,
+					`at /data: missing property 'to'`},
+				{"core-owned", `{"rooms":["user:u1"],"type":"access.revoked","data":{"room":"user:u1"}}`, 400,
+					`type \"access.revoked\": presence.* and access.* events are sent by the router itself`},
+				{"duplicate key", `{"rooms":["user:u1"],"type":"test.ping","data":{"n":1},"rooms":["user:u2"]}`, 400,
+					`duplicate key \"rooms\" at /rooms`},
+				{"app type", `{"rooms":["user:u1"],"type":"app.note","data":{"text":"hi"}}`, app, ``},
+				{"catalogued, valid", `{"rooms":["user:u1"],"type":"test.ping","data":{"n":1}}`, 200, ``},
+			} {
+				st, b := n.Do("POST", "/v1/publish", tc.body, map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0]})
+				if st != tc.status || !strings.Contains(string(b), tc.want) {
+					t.Errorf("%s: got %d %s, want %d with %s", tc.name, st, b, tc.status, tc.want)
+				}
+			}
+			if strict {
+				if st, b := n.Do("POST", "/v1/publish", `{"rooms":["user:u1"],"type":"app.note","data":1}`,
+					map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0]}); !strings.Contains(string(b), "publish.strict_types is on") {
+					t.Errorf("strict: %d %s", st, b)
+				}
+			}
+			// Only the accepted events reached the room, in order.
+			var want []string
+			if !strict {
+				want = append(want, "app.note")
+			}
+			for _, typ := range append(want, "test.ping") {
+				f := c.NextEvent()
+				if ev := f.CloudEvent(t); ev["type"] != typ || ev["source"] != "switchboard/api" {
+					t.Fatalf("event %v, want %s from switchboard/api", ev, typ)
+				}
+			}
+		})
 	}
 }
 
