@@ -230,3 +230,15 @@ func TestStore(t *testing.T) {
 		t.Fatalf("closed bus: %v", err)
 	}
 }
+
+// BenchmarkCheck is the cost of the rules for one small catalogued event.
+func BenchmarkCheck(b *testing.B) {
+	g, types := testIngest(false), catalogue(b)
+	evs := []Event{{ID: "e1", Rooms: []string{"project:p1", "task:t1"}, Type: "pm.task.created", Data: json.RawMessage(okTask)}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Check(API(types), evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
