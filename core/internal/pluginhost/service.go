@@ -68,6 +68,9 @@ func (in *instance) emit(ctx context.Context, ev *pluginv1.Event) *pluginv1.Emit
 		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: "plugin " + in.cfg.Name + " is starting"}
 	}
 	g := in.h.o.Ingest
+	if g == nil { // `switchboard catalog` runs plugins only to read them
+		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: "this process stores no events"}
+	}
 	checked, err := g.Check(ingest.Plugin(in.cfg.Name, declared{in}), []ingest.Event{{
 		ID: ev.Id, Rooms: ev.Rooms, Type: ev.Type, Data: ev.Data, Subject: ev.Subject, Actor: ev.Actor,
 		CorrelationID: ev.CorrelationId, Time: ev.Time}})
