@@ -4,7 +4,7 @@
 //
 //	func TestConformance(t *testing.T) { transporttest.Run(t, harness{}) }
 //
-// Each case starts a real node in-process (core.New through core/coretest:
+// Each case starts a real node in-process (core.New through test/testnode:
 // embedded NATS, a real socket on 127.0.0.1:0, data under t.TempDir()),
 // publishes with the HTTP API and reads what the transport delivers.
 package transporttest
@@ -18,7 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
@@ -31,7 +31,7 @@ type Harness interface {
 	// client in every room (after the join acknowledgement, or the start
 	// of the stream), or a refusal as a *wire.Error with the wire code.
 	// The connection must not read from the socket except in Conn.Next.
-	Join(t testing.TB, n *coretest.Node, token string, since *uint64, rooms ...string) (Conn, error)
+	Join(t testing.TB, n *testnode.Node, token string, since *uint64, rooms ...string) (Conn, error)
 }
 
 // Conn is one client connection made by a Harness.
@@ -62,7 +62,7 @@ type Event struct {
 func (e Event) Type() string { s, _ := e.Event["type"].(string); return s }
 
 // wait bounds every read of the suite.
-const wait = coretest.Timeout
+const wait = testnode.Timeout
 
 // Run runs every case against h.
 func Run(t *testing.T, h Harness) {
@@ -83,9 +83,9 @@ func Run(t *testing.T, h Harness) {
 	}
 }
 
-func start(t *testing.T) *coretest.Node { return coretest.Start(t, coretest.Config(t)) }
+func start(t *testing.T) *testnode.Node { return testnode.Start(t, testnode.Config(t)) }
 
-func join(t *testing.T, h Harness, n *coretest.Node, token string, since *uint64, rooms ...string) Conn {
+func join(t *testing.T, h Harness, n *testnode.Node, token string, since *uint64, rooms ...string) Conn {
 	t.Helper()
 	c, err := h.Join(t, n, token, since, rooms...)
 	if err != nil {
@@ -203,9 +203,9 @@ func resume(t *testing.T, h Harness) {
 }
 
 func notRecovered(t *testing.T, h Harness) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	cfg.History.MaxMsgs = 3
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	var seqs []uint64
 	for i := range 6 {
 		seqs = append(seqs, n.PublishOK("demo.old", i, "workspace:w1"))

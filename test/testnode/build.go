@@ -1,4 +1,4 @@
-package coretest
+package testnode
 
 import (
 	"fmt"

@@ -1,18 +1,18 @@
-package core_test
+package test
 
 import (
 	"fmt"
 	"strconv"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // One SSE stream over two rooms sees ids (global seqs) only grow, even when
 // the rooms' events are stored back to back: its one Last-Event-ID must be
 // a safe resume point.
 func TestSSEMultiRoomOrder(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	tok := n.Token("u1", "w1")
 	s, resp, body := n.DialSSE(n.SSEURL("workspace:w1", "user:u1"), bearer(tok))
 	if s == nil {
@@ -48,9 +48,9 @@ func TestSSEMultiRoomOrder(t *testing.T) {
 
 // A stream resumed from before what history still holds says so first.
 func TestSSEResumeNotRecovered(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	cfg.History.MaxMsgs = 3
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	for i := 0; i < 6; i++ {
 		n.PublishOK("x.e", i, "user:u1")
 	}
@@ -61,7 +61,7 @@ func TestSSEResumeNotRecovered(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 	for {
-		ev, err := s.Next(coretest.Timeout)
+		ev, err := s.Next(testnode.Timeout)
 		if err != nil {
 			t.Fatal(err)
 		}

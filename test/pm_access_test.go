@@ -1,15 +1,15 @@
-package core_test
+package test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // pmProject creates, as u1 in w1, a project with a phase, a task and a
 // comment, and returns their ids.
-func pmProject(t *testing.T, n *coretest.Node) (pid, phid, tid, cid string) {
+func pmProject(t *testing.T, n *testnode.Node) (pid, phid, tid, cid string) {
 	t.Helper()
 	u1 := n.Token("u1", "w1")
 	_, p := call(t, n, u1, "POST", "/v1/workspaces/w1/projects", kv{"name": "Apollo"}, 201)
@@ -17,7 +17,7 @@ func pmProject(t *testing.T, n *coretest.Node) (pid, phid, tid, cid string) {
 	_, ph := call(t, n, u1, "POST", "/v1/projects/"+pid+"/phases", kv{"name": "Design"}, 201)
 	_, tk := call(t, n, u1, "POST", "/v1/projects/"+pid+"/tasks", kv{"title": "Write the spec"}, 201)
 	tid = tk["id"].(string)
-	coretest.Eventually(t, func() bool {
+	testnode.Eventually(t, func() bool {
 		st, _ := n.Do("GET", "/v1/tasks/"+tid+"/comments", nil, authz(u1))
 		return st == 200
 	}, "comments plugin never learned of the task")
@@ -26,7 +26,7 @@ func pmProject(t *testing.T, n *coretest.Node) (pid, phid, tid, cid string) {
 }
 
 // refused sends a join and checks the error code.
-func refused(t *testing.T, c *coretest.WS, room, code string) {
+func refused(t *testing.T, c *testnode.WS, room, code string) {
 	t.Helper()
 	c.Send(kv{"op": "join", "room": room, "ref": "r"})
 	if f := c.Reply(); f.Op != "error" || f.Code != code {
@@ -35,7 +35,7 @@ func refused(t *testing.T, c *coretest.WS, room, code string) {
 }
 
 // left checks that the connection is no longer in room.
-func left(t *testing.T, c *coretest.WS, room string) {
+func left(t *testing.T, c *testnode.WS, room string) {
 	t.Helper()
 	c.Send(kv{"op": "leave", "room": room, "ref": "l"})
 	if f := c.Reply(); f.Op != "error" || f.Code != "not_found" {
@@ -45,13 +45,13 @@ func left(t *testing.T, c *coretest.WS, room string) {
 
 // revokedFrom reads c until it has had access.revoked for each of rooms,
 // and returns the stored events that came meanwhile.
-func revokedFrom(t *testing.T, c *coretest.WS, rooms ...string) []coretest.Frame {
+func revokedFrom(t *testing.T, c *testnode.WS, rooms ...string) []testnode.Frame {
 	t.Helper()
 	want := map[string]bool{}
 	for _, r := range rooms {
 		want[r] = true
 	}
-	var other []coretest.Frame
+	var other []testnode.Frame
 	for len(want) > 0 {
 		f := c.Read()
 		switch {
@@ -71,15 +71,15 @@ func revokedFrom(t *testing.T, c *coretest.WS, rooms ...string) []coretest.Frame
 }
 
 // sseRevokedFrom is revokedFrom for an SSE stream.
-func sseRevokedFrom(t *testing.T, s *coretest.SSE, rooms ...string) []coretest.SSEEvent {
+func sseRevokedFrom(t *testing.T, s *testnode.SSE, rooms ...string) []testnode.SSEEvent {
 	t.Helper()
 	want := map[string]bool{}
 	for _, r := range rooms {
 		want[r] = true
 	}
-	var other []coretest.SSEEvent
+	var other []testnode.SSEEvent
 	for len(want) > 0 {
-		e, err := s.Next(coretest.Timeout)
+		e, err := s.Next(testnode.Timeout)
 		if err != nil {
 			t.Fatalf("sse: %v (still waiting for access.revoked in %v)", err, want)
 		}
@@ -260,7 +260,7 @@ func TestPMRevocationIsLive(t *testing.T) {
 	// and its tasks' rooms.
 	corr, _ = call(t, n, u1, "DELETE", "/v1/projects/"+pid, nil, 204)
 	for _, m := range []struct {
-		c     *coretest.WS
+		c     *testnode.WS
 		rooms []string
 	}{{owner.c, []string{proom}}, {c5, []string{proom, troom}}} {
 		c := m.c

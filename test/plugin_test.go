@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-rt/switchboard/core"
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 const (
@@ -24,7 +24,7 @@ const (
 var bins map[string]string
 
 func TestMain(m *testing.M) {
-	dir, b, err := coretest.BuildBinaries(helloPkg, testPkg, serverPkg)
+	dir, b, err := testnode.BuildBinaries(helloPkg, testPkg, serverPkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -35,8 +35,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func pluginNode(t testing.TB, extra string) *coretest.Node {
-	cfg := coretest.ConfigHCL(t, fmt.Sprintf(`
+func pluginNode(t testing.TB, extra string) *testnode.Node {
+	cfg := testnode.ConfigHCL(t, fmt.Sprintf(`
 plugin "hello" {
   path = %q
   config {
@@ -47,7 +47,7 @@ plugin "test" {
   path = %q
 }
 %s`, bins[helloPkg], bins[testPkg], extra))
-	return coretest.Start(t, cfg)
+	return testnode.Start(t, cfg)
 }
 
 func authz(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
@@ -92,7 +92,7 @@ func TestPluginOutboxRelaysInOrder(t *testing.T) {
 	}
 }
 
-func mustData(t *testing.T, f coretest.Frame) []byte {
+func mustData(t *testing.T, f testnode.Frame) []byte {
 	t.Helper()
 	var ev struct{ Data json.RawMessage }
 	if err := json.Unmarshal(f.Event, &ev); err != nil {
@@ -205,7 +205,7 @@ func TestPluginKilledIsRestartedAndCoreKeepsServing(t *testing.T) {
 	}
 	c.NextEvent()
 	// The plugin comes back and serves again.
-	coretest.Eventually(t, func() bool {
+	testnode.Eventually(t, func() bool {
 		st, b := n.Do("GET", "/v1/test/pid", nil, authz(tok))
 		var p2 struct{ Pid int }
 		_ = json.Unmarshal(b, &p2)
@@ -220,22 +220,22 @@ func TestPluginKilledIsRestartedAndCoreKeepsServing(t *testing.T) {
 }
 
 func TestPluginConfigErrorNamesPluginAndPosition(t *testing.T) {
-	cfg := coretest.ConfigHCL(t, fmt.Sprintf(`plugin "hello" {
+	cfg := testnode.ConfigHCL(t, fmt.Sprintf(`plugin "hello" {
   path = %q
   config {
     greting = "typo"
   }
 }
 `, bins[helloPkg]))
-	_, err := core.New(context.Background(), cfg, coretest.Logger())
+	_, err := core.New(context.Background(), cfg, testnode.Logger())
 	if err == nil || !strings.Contains(err.Error(), `test.hcl:4:5: plugin "hello": Unsupported argument`) {
 		t.Fatalf("got %v", err)
 	}
 }
 
 func TestPluginMissingExecutableNamesPosition(t *testing.T) {
-	cfg := coretest.ConfigHCL(t, "plugin \"gone\" {\n  path = \"/nonexistent/switchboard-gone\"\n}\n")
-	_, err := core.New(context.Background(), cfg, coretest.Logger())
+	cfg := testnode.ConfigHCL(t, "plugin \"gone\" {\n  path = \"/nonexistent/switchboard-gone\"\n}\n")
+	_, err := core.New(context.Background(), cfg, testnode.Logger())
 	if err == nil || !strings.Contains(err.Error(), `test.hcl:1:1: plugin "gone": path "/nonexistent/switchboard-gone": no such file`) {
 		t.Fatalf("got %v", err)
 	}
@@ -272,7 +272,7 @@ func TestPluginSubscriptionReceivesOtherPluginsEvents(t *testing.T) {
 		}
 		ids = append(ids, r.ID)
 	}
-	coretest.Eventually(t, func() bool {
+	testnode.Eventually(t, func() bool {
 		_, b := n.Do("GET", "/v1/test/seen", nil, authz(tok))
 		var seen struct{ IDs []string }
 		_ = json.Unmarshal(b, &seen)
@@ -283,8 +283,8 @@ func TestPluginSubscriptionReceivesOtherPluginsEvents(t *testing.T) {
 // A plugin call that outlasts the plugin block's timeout answers 504; the
 // plugin keeps serving.
 func TestPluginTimeout(t *testing.T) {
-	cfg := coretest.ConfigHCL(t, fmt.Sprintf("plugin \"test\" {\n  path    = %q\n  timeout = \"200ms\"\n}\n", bins[testPkg]))
-	n := coretest.Start(t, cfg)
+	cfg := testnode.ConfigHCL(t, fmt.Sprintf("plugin \"test\" {\n  path    = %q\n  timeout = \"200ms\"\n}\n", bins[testPkg]))
+	n := testnode.Start(t, cfg)
 	tok := authz(n.Token("u1"))
 	if st, b := n.Do("GET", "/v1/test/sleep?ms=5000", nil, tok); st != 504 {
 		t.Fatalf("slow call: %d %s", st, b)

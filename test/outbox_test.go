@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"encoding/json"
@@ -6,11 +6,11 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // postOutbox runs n commands that each emit one event through the outbox.
-func postOutbox(t *testing.T, n *coretest.Node, tok string, from, count int) {
+func postOutbox(t *testing.T, n *testnode.Node, tok string, from, count int) {
 	t.Helper()
 	for i := from; i < from+count; i++ {
 		if st, b := n.Do("POST", "/v1/test/outbox/user:u1", map[string]int{"n": i}, authz(tok)); st != 202 {
@@ -21,7 +21,7 @@ func postOutbox(t *testing.T, n *coretest.Node, tok string, from, count int) {
 
 // expectInOrder reads events until it has seen n = 0..count-1 in order,
 // failing on a gap or a duplicate.
-func expectInOrder(t *testing.T, c *coretest.WS, count int) {
+func expectInOrder(t *testing.T, c *testnode.WS, count int) {
 	t.Helper()
 	for i := 0; i < count; i++ {
 		var d struct{ N int }
@@ -48,8 +48,8 @@ func expectInOrder(t *testing.T, c *coretest.WS, count int) {
 
 // outageNode is a node with the plugins, on an external NATS the test can
 // stop and restart.
-func outageNode(t *testing.T) (*coretest.Node, *coretest.NATS) {
-	js := coretest.StartNATS(t)
+func outageNode(t *testing.T) (*testnode.Node, *testnode.NATS) {
+	js := testnode.StartNATS(t)
 	n := pluginNode(t, fmt.Sprintf("nats {\n  url = %q\n}\n", js.URL()))
 	return n, js
 }
@@ -102,9 +102,9 @@ func TestOutboxSurvivesPluginKill(t *testing.T) {
 // The core stops with events in a plugin's outbox; the next node on the
 // same data dir delivers them.
 func TestOutboxSurvivesCoreRestart(t *testing.T) {
-	js := coretest.StartNATS(t)
-	cfg := coretest.ConfigHCL(t, fmt.Sprintf("nats {\n  url = %q\n}\nplugin \"test\" {\n  path = %q\n}\n", js.URL(), bins[testPkg]))
-	n := coretest.Start(t, cfg)
+	js := testnode.StartNATS(t)
+	cfg := testnode.ConfigHCL(t, fmt.Sprintf("nats {\n  url = %q\n}\nplugin \"test\" {\n  path = %q\n}\n", js.URL(), bins[testPkg]))
+	n := testnode.Start(t, cfg)
 	tok := n.Token("u1")
 	js.Stop()
 	postOutbox(t, n, tok, 0, 5)
@@ -112,7 +112,7 @@ func TestOutboxSurvivesCoreRestart(t *testing.T) {
 	js.Restart()
 
 	cfg2 := *cfg
-	n2 := coretest.Start(t, &cfg2)
+	n2 := testnode.Start(t, &cfg2)
 	c := n2.DialWS(n2.Token("u1"))
 	c.Join("user:u1", 0)
 	expectInOrder(t, c, 5)

@@ -1,4 +1,4 @@
-package coretest
+package testnode
 
 import (
 	"net"
@@ -45,7 +45,7 @@ func (n *NATS) Restart() {
 	n.t.Helper()
 	n.Stop()
 	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: n.port, JetStream: true, StoreDir: n.dir,
-		NoSigs: true, NoLog: true, ServerName: "coretest"})
+		NoSigs: true, NoLog: true, ServerName: "testnode"})
 	if err != nil {
 		n.t.Fatalf("nats: %v", err)
 	}

@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // BenchmarkPluginCommand measures commands through one plugin: each
@@ -39,7 +39,7 @@ func benchCommands(b *testing.B, callers int) {
 	go func() {
 		defer close(done)
 		for len(lat) < b.N {
-			f, err := c.Next(coretest.Timeout)
+			f, err := c.Next(testnode.Timeout)
 			if err != nil {
 				return
 			}

@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // The bundled project-management plugins, in load order.
@@ -17,13 +17,13 @@ var pmPlugins = []string{"projects", "phases", "tasks", "comments"}
 // (SQLite under the node's data dir), each run from the switchboard binary
 // TestMain built, as `switchboard plugin NAME`: the test binary cannot run
 // them itself, so the blocks give that binary as path.
-func pmNode(t *testing.T) *coretest.Node {
+func pmNode(t *testing.T) *testnode.Node {
 	t.Helper()
 	var b strings.Builder
 	for _, p := range pmPlugins {
 		fmt.Fprintf(&b, "plugin %q {\n  path = %q\n  args = [\"plugin\", %q]\n}\n", p, bins[serverPkg], p)
 	}
-	return coretest.Start(t, coretest.ConfigHCL(t, b.String()))
+	return testnode.Start(t, testnode.ConfigHCL(t, b.String()))
 }
 
 type kv = map[string]any
@@ -33,7 +33,7 @@ var corrSeq atomic.Int64
 // call sends an HTTP request as the holder of tok with a fresh
 // X-Correlation-Id, fails unless the answer has status want, and returns
 // the correlation id and the decoded JSON answer (nil when empty).
-func call(t *testing.T, n *coretest.Node, tok, method, path string, body any, want int, hdr ...string) (string, kv) {
+func call(t *testing.T, n *testnode.Node, tok, method, path string, body any, want int, hdr ...string) (string, kv) {
 	t.Helper()
 	corr := fmt.Sprintf("c-%d", corrSeq.Add(1))
 	h := authz(tok)
@@ -57,7 +57,7 @@ func call(t *testing.T, n *coretest.Node, tok, method, path string, body any, wa
 // at is a WebSocket connection joined to room.
 type at struct {
 	room string
-	c    *coretest.WS
+	c    *testnode.WS
 }
 
 // expectEvent reads the next event on each connection and checks that it
@@ -93,7 +93,7 @@ func checkEnvelope(t *testing.T, ev kv, plugin, actor, corr string, want kv) {
 }
 
 // expectSSE reads the next stored event of s and checks it as expectEvent does.
-func expectSSE(t *testing.T, s *coretest.SSE, room, typ, plugin, actor, corr string, want kv) {
+func expectSSE(t *testing.T, s *testnode.SSE, room, typ, plugin, actor, corr string, want kv) {
 	t.Helper()
 	e := s.NextEvent()
 	f := e.Payload(t)
@@ -106,7 +106,7 @@ func expectSSE(t *testing.T, s *coretest.SSE, room, typ, plugin, actor, corr str
 
 // quiet checks that nothing more is waiting on the connections: a ping
 // comes back before any other stored event.
-func quiet(t *testing.T, cs ...*coretest.WS) {
+func quiet(t *testing.T, cs ...*testnode.WS) {
 	t.Helper()
 	for _, c := range cs {
 		c.Send(`{"op":"ping","ref":"quiet"}`)
@@ -120,7 +120,7 @@ func quiet(t *testing.T, cs ...*coretest.WS) {
 
 // dial connects as user (in workspaces) and joins room, from the start of
 // its history when it is a room that did not exist before.
-func dial(t *testing.T, n *coretest.Node, user, room string, fromStart bool, workspaces ...string) at {
+func dial(t *testing.T, n *testnode.Node, user, room string, fromStart bool, workspaces ...string) at {
 	t.Helper()
 	c := n.DialWS(n.Token(user, workspaces...))
 	if fromStart {
@@ -196,7 +196,7 @@ func TestPMFlowEmitsEveryEventToItsRooms(t *testing.T) {
 
 	// Comments, once the comments plugin has seen the task (its projection
 	// of pm.task.created: no signal to wait on).
-	coretest.Eventually(t, func() bool {
+	testnode.Eventually(t, func() bool {
 		st, _ := n.Do("GET", "/v1/tasks/"+tid+"/comments", nil, authz(u1))
 		return st == 200
 	}, "comments plugin never learned of the task")

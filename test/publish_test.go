@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 type pubResult struct {
@@ -17,7 +17,7 @@ type pubResult struct {
 }
 
 func TestPublishIdempotent(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	c := n.DialWS(n.Token("u1", "w1"))
 	c.Join("workspace:w1")
 	c.Join("user:u1")
@@ -52,7 +52,7 @@ func TestPublishIdempotent(t *testing.T) {
 }
 
 func TestPublishBatch(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	c := n.DialWS(n.Token("u1", "w1"))
 	c.Join("workspace:w1")
 	batch := []map[string]any{
@@ -77,9 +77,9 @@ func TestPublishBatch(t *testing.T) {
 }
 
 func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	cfg.Publish.MaxBatch = 2
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	before := n.PublishOK("x.mark", 0, "user:u1")
 	key := map[string]string{"X-Api-Key": n.Cfg.Auth.APIKeys[0]}
 	for _, tc := range []struct {
@@ -179,7 +179,7 @@ func TestPublishValidatesAgainstTheCatalogue(t *testing.T) {
 }
 
 func TestOperationsEndpoints(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	if st, b := n.Do("GET", "/healthz", nil, nil); st != 200 {
 		t.Fatalf("healthz %d %s", st, b)
 	}

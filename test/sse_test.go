@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	"github.com/switchboard-rt/switchboard/transports/sse"
 )
@@ -15,7 +15,7 @@ import (
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
 func TestSSEStreamAndResume(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	tok := n.Token("u1", "w1")
 	s, resp, body := n.DialSSE(n.SSEURL("workspace:w1", "user:u1"), bearer(tok))
 	if s == nil {
@@ -24,7 +24,7 @@ func TestSSEStreamAndResume(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("content type %q", ct)
 	}
-	first, err := s.Next(coretest.Timeout)
+	first, err := s.Next(testnode.Timeout)
 	if err != nil || first.Retry == "" {
 		t.Fatalf("first block %+v %v, want retry:", first, err)
 	}
@@ -72,7 +72,7 @@ func TestSSEStreamAndResume(t *testing.T) {
 }
 
 func TestSSERefusals(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	tok := n.Token("u1", "w1")
 	for _, tc := range []struct {
 		name   string
@@ -103,9 +103,9 @@ func TestSSERefusals(t *testing.T) {
 }
 
 func TestSSEKeepaliveAndShutdown(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	sse.ConfigOf(cfg).Keepalive = hclconf.Duration(20 * time.Millisecond)
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	s, resp, body := n.DialSSE(n.SSEURL("user:u1"), bearer(n.Token("u1")))
 	if s == nil {
 		t.Fatalf("%d %s", resp.StatusCode, body)
@@ -115,7 +115,7 @@ func TestSSEKeepaliveAndShutdown(t *testing.T) {
 		if c != "keepalive" {
 			t.Fatalf("comment %q", c)
 		}
-	case <-time.After(coretest.Timeout):
+	case <-time.After(testnode.Timeout):
 		t.Fatal("no keepalive")
 	}
 	go n.Stop()
@@ -123,9 +123,9 @@ func TestSSEKeepaliveAndShutdown(t *testing.T) {
 }
 
 func TestSSEOrigin(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	cfg.Server.AllowedOrigins = []string{}
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	h := bearer(n.Token("u1"))
 	h["Origin"] = "https://elsewhere.example"
 	if s, resp, _ := n.DialSSE(n.SSEURL("user:u1"), h); s != nil || resp.StatusCode != http.StatusForbidden {

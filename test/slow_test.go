@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"net"
@@ -8,17 +8,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/ws"
 )
 
 // A client that stops reading is cut off once its queue overflows, while
 // another member of the same room receives every event in order.
 func TestSlowConsumerIsCutOffFastOneKeepsUp(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	ws.ConfigOf(cfg).QueueBytes = 256 << 10
 	cfg.Publish.MaxEventBytes = 64 << 10
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	slow := n.DialWS(n.Token("slow", "w1"))
 	slow.Join("workspace:w1")
 	if tc, ok := slow.Conn.(*net.TCPConn); ok {
@@ -48,7 +48,7 @@ func TestSlowConsumerIsCutOffFastOneKeepsUp(t *testing.T) {
 		t.Fatalf("fast client after the cut: %+v", f)
 	}
 	// The server let go of the slow connection: only the fast one is left.
-	coretest.Eventually(t, func() bool { return n.Server.Hub().Clients() == 1 }, "slow client still registered")
+	testnode.Eventually(t, func() bool { return n.Server.Hub().Clients() == 1 }, "slow client still registered")
 }
 
 func testutilValue(c interface{ Desc() *prometheus.Desc }) float64 {

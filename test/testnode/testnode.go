@@ -1,7 +1,7 @@
-// Package coretest starts real Switchboard nodes in tests (embedded NATS,
+// Package testnode starts real Switchboard nodes in tests (embedded NATS,
 // real sockets on random ports, data under t.TempDir()) and talks to them
 // as a client would: WebSocket, SSE and the HTTP API.
-package coretest
+package testnode
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 const serverPkg = "github.com/switchboard-rt/switchboard/cmd/switchboard"
@@ -69,7 +69,7 @@ func startServe(t *testing.T, src string) *serveProc {
 // ready waits until /readyz answers 200.
 func (p *serveProc) ready(t *testing.T) {
 	t.Helper()
-	coretest.Eventually(t, func() bool {
+	testnode.Eventually(t, func() bool {
 		resp, err := http.Get(p.base + "/readyz")
 		if err != nil {
 			return false
@@ -123,5 +123,5 @@ func TestNoOrphanPluginWhenCoreIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = p.cmd.Wait()
-	coretest.Eventually(t, func() bool { return !alive(pid.Pid) }, fmt.Sprintf("plugin %d outlived the killed core", pid.Pid))
+	testnode.Eventually(t, func() bool { return !alive(pid.Pid) }, fmt.Sprintf("plugin %d outlived the killed core", pid.Pid))
 }

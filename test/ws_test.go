@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"encoding/base64"
@@ -11,13 +11,13 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	wstransport "github.com/switchboard-rt/switchboard/transports/ws"
 )
 
 func TestWSPublishReceive(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	c := n.DialWS(n.Token("u1", "w1"))
 	if c.Welcome.User != "u1" || c.Welcome.Conn == "" {
 		t.Fatalf("welcome %+v", c.Welcome)
@@ -48,7 +48,7 @@ func TestWSPublishReceive(t *testing.T) {
 }
 
 func TestWSRoomIsolation(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	a := n.DialWS(n.Token("u1", "w1", "w2"))
 	b := n.DialWS(n.Token("u2", "w1", "w2"))
 	a.Join("workspace:w1")
@@ -62,7 +62,7 @@ func TestWSRoomIsolation(t *testing.T) {
 		t.Fatalf("b got %+v", f)
 	}
 	// A ping round trip proves nothing else was queued before the pong.
-	for _, c := range []*coretest.WS{a, b} {
+	for _, c := range []*testnode.WS{a, b} {
 		c.Send(`{"op":"ping","ref":"p"}`)
 		if f := c.Read(); f.Op != "pong" || string(f.Ref) != `"p"` {
 			t.Fatalf("after isolation, got %+v", f)
@@ -71,9 +71,9 @@ func TestWSRoomIsolation(t *testing.T) {
 }
 
 func TestWSManyClientsOneRoomEachOnce(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	const clients, events = 20, 10
-	cs := make([]*coretest.WS, clients)
+	cs := make([]*testnode.WS, clients)
 	for i := range cs {
 		cs[i] = n.DialWS(n.Token(fmt.Sprintf("u%d", i), "w1"))
 		cs[i].Join("workspace:w1")
@@ -102,7 +102,7 @@ func TestWSManyClientsOneRoomEachOnce(t *testing.T) {
 }
 
 func TestWSAuthRejections(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	secret := []byte(n.Cfg.Auth.JWTSecret)
 	expired, err := auth.Mint(secret, "u1", nil, time.Minute, time.Now().Add(-time.Hour))
 	if err != nil {
@@ -140,9 +140,9 @@ func asStatus(err error, se *ws.StatusError) bool {
 }
 
 func TestWSJoinRefusals(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).MaxRooms = 2
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	c := n.DialWS(n.Token("u1", "w1"))
 	for _, tc := range []struct{ frame, code string }{
 		{`{"op":"join","room":"user:u2","ref":"a"}`, "forbidden"},
@@ -177,9 +177,9 @@ func TestWSJoinRefusals(t *testing.T) {
 }
 
 func TestWSTooManyRooms(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).MaxRooms = 1
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	c := n.DialWS(n.Token("u1", "w1"))
 	c.Join("user:u1")
 	c.Send(`{"op":"join","room":"workspace:w1","ref":1}`)
@@ -189,9 +189,9 @@ func TestWSTooManyRooms(t *testing.T) {
 }
 
 func TestWSOversizeFrameCloses1009(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).MaxFrameBytes = 1024
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	c.Send(`{"op":"ping","ref":"` + strings.Repeat("x", 2000) + `"}`)
 	code, reason := c.WaitClosed()
@@ -202,9 +202,9 @@ func TestWSOversizeFrameCloses1009(t *testing.T) {
 }
 
 func TestWSAbusiveClientIsClosed(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).MaxErrors = 3
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	for i := 0; i < 3; i++ {
 		c.Send(`garbage`)
@@ -216,11 +216,11 @@ func TestWSAbusiveClientIsClosed(t *testing.T) {
 }
 
 func TestWSRateLimit(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).RateLimit = 1
 	wstransport.ConfigOf(cfg).RateBurst = 2
 	wstransport.ConfigOf(cfg).MaxErrors = 100
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	limited := false
 	for i := 0; i < 5; i++ {
@@ -242,7 +242,7 @@ func TestWSRateLimit(t *testing.T) {
 
 // Any ref is echoed, however long (the frame limit bounds it).
 func TestWSLongRefIsEchoed(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	c := n.DialWS(n.Token("u1"))
 	ref := strings.Repeat("r", 1000)
 	c.Send(fmt.Sprintf(`{"op":"ping","ref":%q}`, ref))
@@ -256,9 +256,9 @@ func TestWSLongRefIsEchoed(t *testing.T) {
 }
 
 func TestWSOriginCheck(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	cfg.Server.AllowedOrigins = []string{"https://app.example.com"}
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	_, _, err := n.TryDialWS(n.Token("u1"), http.Header{"Origin": {"https://evil.example.com"}})
 	var se ws.StatusError
 	if !asStatus(err, &se) || int(se) != http.StatusForbidden {
@@ -272,7 +272,7 @@ func TestWSOriginCheck(t *testing.T) {
 // Requests to the WebSocket endpoint that are not a valid upgrade get a
 // JSON error, like every other refusal; the token is checked first.
 func TestWSHandshakeErrorsAreJSON(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	auth := "Bearer " + n.Token("u1")
 	upgrade := func(version string) map[string]string {
 		return map[string]string{"Authorization": auth, "Connection": "Upgrade", "Upgrade": "websocket",
@@ -296,7 +296,7 @@ func TestWSHandshakeErrorsAreJSON(t *testing.T) {
 }
 
 func TestWSPresence(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	a := n.DialWS(n.Token("u1", "w1"))
 	a.Join("workspace:w1")
 	if f := a.ReadOp("event"); f.CloudEvent(t)["type"] != "presence.join" || f.Seq != 0 {
@@ -324,7 +324,7 @@ func TestWSPresence(t *testing.T) {
 }
 
 func TestWSShutdownCloses1001(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	c := n.DialWS(n.Token("u1"))
 	c.Join("user:u1")
 	go n.Stop()
@@ -335,10 +335,10 @@ func TestWSShutdownCloses1001(t *testing.T) {
 }
 
 func TestWSIdleTimeout(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).PingInterval = hclconf.Duration(50 * time.Millisecond)
 	wstransport.ConfigOf(cfg).IdleTimeout = hclconf.Duration(200 * time.Millisecond)
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	c := n.DialWS(n.Token("u1"))
 	// A client that answers pings stays.
 	start := time.Now()
@@ -349,7 +349,7 @@ func TestWSIdleTimeout(t *testing.T) {
 	}
 	// A silent one is closed: read raw frames without answering pings.
 	silent := n.DialWS(n.Token("u2"))
-	_ = silent.Conn.SetReadDeadline(time.Now().Add(coretest.Timeout))
+	_ = silent.Conn.SetReadDeadline(time.Now().Add(testnode.Timeout))
 	for {
 		h, err := ws.ReadHeader(silent.Conn)
 		if err != nil {
@@ -371,9 +371,9 @@ func TestWSIdleTimeout(t *testing.T) {
 // A burst of bad frames still ends with a clean close frame (not a reset
 // that would lose it and the error frames before it).
 func TestWSBadFrameBurstClosesCleanly(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	wstransport.ConfigOf(cfg).MaxErrors = 20
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	for round := 0; round < 3; round++ {
 		c := n.DialWS(n.Token("u1"))
 		for i := 0; i < 40; i++ {
@@ -381,7 +381,7 @@ func TestWSBadFrameBurstClosesCleanly(t *testing.T) {
 		}
 		errs := 0
 		for {
-			f, err := c.Next(coretest.Timeout)
+			f, err := c.Next(testnode.Timeout)
 			if err != nil {
 				break
 			}
@@ -396,7 +396,7 @@ func TestWSBadFrameBurstClosesCleanly(t *testing.T) {
 }
 
 func TestCatalogEndpoint(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	st, b := n.Do("GET", "/v1/catalog", nil, nil)
 	if st != 200 || !strings.HasPrefix(string(b), "asyncapi: 3.0.0") {
 		t.Fatalf("%d %s", st, b)

@@ -1,4 +1,4 @@
-package core_test
+package test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core"
 	"github.com/switchboard-rt/switchboard/core/config"
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // freePorts finds n distinct loopback ports that are free now: the
@@ -32,12 +32,12 @@ func freePorts(t *testing.T, n int) []int {
 
 // startCluster starts n nodes whose embedded NATS servers form one
 // cluster, with the history stream replicated on all of them.
-func startCluster(t *testing.T, n int) []*coretest.Node {
+func startCluster(t *testing.T, n int) []*testnode.Node {
 	t.Helper()
 	ports := freePorts(t, n)
 	cfgs := make([]*config.Config, n)
 	for i := range cfgs {
-		cfg := coretest.Config(t)
+		cfg := testnode.Config(t)
 		var routes []string
 		for j, p := range ports {
 			if j != i {
@@ -57,15 +57,15 @@ func startCluster(t *testing.T, n int) []*coretest.Node {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for i := range n {
-		wg.Go(func() { servers[i], errs[i] = core.New(ctx, cfgs[i], coretest.Logger()) })
+		wg.Go(func() { servers[i], errs[i] = core.New(ctx, cfgs[i], testnode.Logger()) })
 	}
 	wg.Wait()
-	nodes := make([]*coretest.Node, n)
+	nodes := make([]*testnode.Node, n)
 	for i, s := range servers {
 		if errs[i] != nil {
 			t.Fatalf("node %d: %v", i, errs[i])
 		}
-		nodes[i] = coretest.Adopt(t, cfgs[i], s)
+		nodes[i] = testnode.Adopt(t, cfgs[i], s)
 	}
 	return nodes
 }
@@ -79,7 +79,7 @@ func TestCluster(t *testing.T) {
 
 // An event published on one node reaches members on every node, and a
 // client that reconnects to another node resumes with no gap.
-func clusterResume(t *testing.T, nodes []*coretest.Node) {
+func clusterResume(t *testing.T, nodes []*testnode.Node) {
 	tok := nodes[0].Token("u1", "w1")
 	a, b := nodes[1].DialWS(tok), nodes[2].DialWS(tok)
 	a.Join("workspace:w1")
@@ -87,7 +87,7 @@ func clusterResume(t *testing.T, nodes []*coretest.Node) {
 	var last uint64
 	for i := range 20 {
 		seq := nodes[i%3].PublishOK("x.y", i, "workspace:w1")
-		for _, c := range []*coretest.WS{a, b} {
+		for _, c := range []*testnode.WS{a, b} {
 			if f := c.NextEvent(); f.Seq != seq {
 				t.Fatalf("event %d: got seq %d, want %d", i, f.Seq, seq)
 			}
@@ -118,7 +118,7 @@ func clusterResume(t *testing.T, nodes []*coretest.Node) {
 
 // A join on one node is in force cluster-wide when it is acknowledged: an
 // event stored right after the ok, through another node, is delivered.
-func clusterJoinThenPublishElsewhere(t *testing.T, nodes []*coretest.Node) {
+func clusterJoinThenPublishElsewhere(t *testing.T, nodes []*testnode.Node) {
 	const rooms = 50
 	var ws []string
 	for i := range rooms {

@@ -1,17 +1,17 @@
-package core_test
+package test
 
 import (
 	"encoding/json"
 	"strconv"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // The newcomer's story: connect, receive, disconnect, miss three events,
 // reconnect with since, get exactly those three, then live events.
 func TestWSResumeNoGapNoDuplicate(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	tok := n.Token("u1", "w1")
 	c := n.DialWS(tok)
 	c.Join("workspace:w1")
@@ -44,7 +44,7 @@ func TestWSResumeNoGapNoDuplicate(t *testing.T) {
 
 // Events published while a replay runs are delivered once, in order.
 func TestWSResumeUnderConcurrentPublishing(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	var seqs []uint64
 	for i := 0; i < 200; i++ {
 		seqs = append(seqs, n.PublishOK("x.e", i, "workspace:w1"))
@@ -82,9 +82,9 @@ func parseSeq(t *testing.T, body []byte, room string) uint64 {
 }
 
 func TestWSResumeNotRecovered(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	cfg.History.MaxMsgs = 5
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	first := n.PublishOK("x.e", 0, "workspace:w1")
 	var seqs []uint64
 	for i := 1; i <= 10; i++ {
@@ -109,8 +109,8 @@ func TestWSResumeNotRecovered(t *testing.T) {
 }
 
 func TestHistorySurvivesRestart(t *testing.T) {
-	cfg := coretest.Config(t)
-	n := coretest.Start(t, cfg)
+	cfg := testnode.Config(t)
+	n := testnode.Start(t, cfg)
 	var seqs []uint64
 	for i := 0; i < 3; i++ {
 		seqs = append(seqs, n.PublishOK("x.e", i, "workspace:w1"))
@@ -118,7 +118,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	n.Stop()
 
 	cfg2 := *cfg
-	n2 := coretest.Start(t, &cfg2)
+	n2 := testnode.Start(t, &cfg2)
 	c := n2.DialWS(n2.Token("u1", "w1"))
 	ok := c.Join("workspace:w1", 0)
 	if ok.Recovered == nil || !*ok.Recovered {
@@ -137,7 +137,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 // A client that saw no event before it dropped resumes from the seq of its
 // join's ok (WS) or the stream's first id (SSE) and misses nothing.
 func TestResumeWithoutAnyEventSeen(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	n.PublishOK("x.before", 0, "workspace:w1") // history is not empty
 	tok := n.Token("u1", "w1")
 	c := n.DialWS(tok)
@@ -151,7 +151,7 @@ func TestResumeWithoutAnyEventSeen(t *testing.T) {
 	}
 	var id string
 	for id == "" {
-		ev, err := s.Next(coretest.Timeout)
+		ev, err := s.Next(testnode.Timeout)
 		if err != nil {
 			t.Fatal(err)
 		}
