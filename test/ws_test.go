@@ -11,8 +11,8 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
-	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	wstransport "github.com/switchboard-rt/switchboard/transports/ws"
 )
 

@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // TestFanoutSmoke runs a tiny fan-out against an in-process node: every
 // connection is set up through sbclient and handed to the reactor, and
 // every member gets every event of its room once, in order.
 func TestFanoutSmoke(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	var out, errOut bytes.Buffer
 	code := runFanout([]string{"--url", n.URL, "--rooms", "2", "--members", "3", "--rate", "40",
 		"--duration", "500ms", "--json"}, &out, &errOut)

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	"github.com/switchboard-rt/switchboard/transports/sse"
 )
@@ -61,7 +61,7 @@ func (l *bgListen) wait(t *testing.T) int {
 	case code := <-l.done:
 		l.done <- code
 		return code
-	case <-time.After(3 * coretest.Timeout):
+	case <-time.After(3 * testnode.Timeout):
 		t.Fatalf("listen did not exit; stdout %q, stderr %q", l.stdout.String(), l.stderr.String())
 		return 0
 	}
@@ -70,7 +70,7 @@ func (l *bgListen) wait(t *testing.T) int {
 // waitFor polls cond until it holds.
 func (l *bgListen) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(3 * coretest.Timeout); !cond(); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(3 * testnode.Timeout); !cond(); time.Sleep(5 * time.Millisecond) {
 		select {
 		case code := <-l.done:
 			l.done <- code
@@ -131,7 +131,7 @@ func want(t *testing.T, got []line, room string, as ...publishAnswer) {
 }
 
 func TestListenWSLive(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	l := startListen(t, "--url", n.URL, "--token", n.Token("u1", "w1"), "--count", "2", "workspace:w1", "user:u1")
 	l.waitFor(t, "joins", func() bool {
 		e := l.stderr.String()
@@ -153,7 +153,7 @@ func TestListenWSLive(t *testing.T) {
 }
 
 func TestListenSSE(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	// --since 0 replays what is published before the stream starts, so no
 	// wait is needed.
 	l := startListen(t, "--sse", "--url", n.URL, "--token", n.Token("u1", "w1"), "--since", "0", "--count", "2", "workspace:w1")
@@ -166,7 +166,7 @@ func TestListenSSE(t *testing.T) {
 }
 
 func TestListenSince(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	before := publishCmd(t, n, "workspace:w1", "demo.note", `{"n":0}`)
 	var as []publishAnswer
 	for i := 1; i <= 3; i++ {
@@ -193,9 +193,9 @@ func TestListenSince(t *testing.T) {
 func TestListenReconnect(t *testing.T) {
 	for _, mode := range []string{"ws", "sse"} {
 		t.Run(mode, func(t *testing.T) {
-			cfg := coretest.Config(t)
+			cfg := testnode.Config(t)
 			sse.ConfigOf(cfg).Retry = hclconf.Duration(50 * time.Millisecond)
-			n := coretest.Start(t, cfg)
+			n := testnode.Start(t, cfg)
 			// --since 0: the first event is delivered however late the
 			// stream starts (SSE has no join acknowledgement).
 			args := []string{"--url", n.URL, "--token", n.Token("u1", "w1"), "--since", "0", "--count", "2", "workspace:w1"}
@@ -208,7 +208,7 @@ func TestListenReconnect(t *testing.T) {
 
 			n.Stop()
 			cfg.Server.Listen = n.URL[len("http://"):]
-			n2 := coretest.Start(t, cfg)
+			n2 := testnode.Start(t, cfg)
 			a2 := publishCmd(t, n2, "workspace:w1", "demo.note", `{"n":2}`)
 			if code := l.wait(t); code != exitOK {
 				t.Fatalf("exit %d, stderr %q", code, l.stderr.String())
@@ -224,15 +224,15 @@ func TestListenReconnect(t *testing.T) {
 // TestListenReconnectLiveJoin resumes a WebSocket client that joined
 // without --since: after the first event, it knows where to rejoin.
 func TestListenReconnectLiveJoin(t *testing.T) {
-	cfg := coretest.Config(t)
-	n := coretest.Start(t, cfg)
+	cfg := testnode.Config(t)
+	n := testnode.Start(t, cfg)
 	l := startListen(t, "--url", n.URL, "--token", n.Token("u1", "w1"), "--count", "3", "workspace:w1")
 	l.waitFor(t, "the join", func() bool { return strings.Contains(l.stderr.String(), "joined workspace:w1") })
 	a1 := publishCmd(t, n, "workspace:w1", "demo.note", `{"n":1}`)
 	l.waitFor(t, "the first event", func() bool { return strings.Contains(l.stdout.String(), a1.ID) })
 	n.Stop()
 	cfg.Server.Listen = n.URL[len("http://"):]
-	n2 := coretest.Start(t, cfg)
+	n2 := testnode.Start(t, cfg)
 	// Published before the client is back: it must come from history.
 	a2 := publishCmd(t, n2, "workspace:w1", "demo.note", `{"n":2}`)
 	a3 := publishCmd(t, n2, "workspace:w1", "demo.note", `{"n":3}`)
@@ -247,7 +247,7 @@ func TestListenReconnectLiveJoin(t *testing.T) {
 }
 
 func TestListenInterrupt(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	l := startListen(t, "--url", n.URL, "--token", n.Token("u1"), "user:u1")
 	l.waitFor(t, "the join", func() bool { return strings.Contains(l.stderr.String(), "joined user:u1") })
 	l.cancel()
@@ -257,7 +257,7 @@ func TestListenInterrupt(t *testing.T) {
 }
 
 func TestListenErrors(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	tok := n.Token("u1", "w1")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // runCmd runs the CLI and returns its exit code and output.
@@ -23,7 +23,7 @@ type publishAnswer struct {
 }
 
 // publishCmd publishes through the publish command and returns its answer.
-func publishCmd(t *testing.T, n *coretest.Node, rooms, typ, data string, flags ...string) publishAnswer {
+func publishCmd(t *testing.T, n *testnode.Node, rooms, typ, data string, flags ...string) publishAnswer {
 	t.Helper()
 	args := append([]string{"publish", "--url", n.URL, "--api-key", n.Cfg.Auth.APIKeys[0], rooms, typ, data}, flags...)
 	code, out, errOut := runCmd(args...)
@@ -41,7 +41,7 @@ func publishCmd(t *testing.T, n *coretest.Node, rooms, typ, data string, flags .
 }
 
 func TestPublishPrintsSeqs(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	a := publishCmd(t, n, "workspace:w1,user:u1", "demo.note", `{"n":1}`, "--id", "evt-1")
 	if a.ID != "evt-1" || a.Duplicate || len(a.Seqs) != 2 || a.Seqs["workspace:w1"] == 0 || a.Seqs["user:u1"] == 0 {
 		t.Fatalf("answer %+v", a)
@@ -59,7 +59,7 @@ func TestPublishPrintsSeqs(t *testing.T) {
 }
 
 func TestPublishServerErrors(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	for _, tc := range []struct {
 		name, key, room, want string
 	}{

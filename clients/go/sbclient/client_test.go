@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
@@ -30,7 +30,7 @@ func newRecorder() *recorder {
 	return &recorder{notify: make(chan struct{}, 1<<16), joined: make(chan struct{}, 1<<16)}
 }
 
-func (r *recorder) options(n *coretest.Node, token string, sse bool) sbclient.Options {
+func (r *recorder) options(n *testnode.Node, token string, sse bool) sbclient.Options {
 	return sbclient.Options{URL: n.URL, Token: token, SSE: sse,
 		MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 		OnEvent: func(e sbclient.Event) {
@@ -56,7 +56,7 @@ func (r *recorder) options(n *coretest.Node, token string, sse bool) sbclient.Op
 // waitJoins waits until n joins were reported.
 func (r *recorder) waitJoins(t *testing.T, n int) {
 	t.Helper()
-	timeout := time.After(coretest.Timeout)
+	timeout := time.After(testnode.Timeout)
 	for {
 		r.mu.Lock()
 		got := len(r.joins)
@@ -88,7 +88,7 @@ func (r *recorder) stored() []sbclient.Event {
 // waitStored waits until n stored events have arrived.
 func (r *recorder) waitStored(t *testing.T, n int) []sbclient.Event {
 	t.Helper()
-	timeout := time.After(coretest.Timeout)
+	timeout := time.After(testnode.Timeout)
 	for {
 		if got := r.stored(); len(got) >= n {
 			return got
@@ -103,7 +103,7 @@ func (r *recorder) waitStored(t *testing.T, n int) []sbclient.Event {
 
 func dial(t *testing.T, o sbclient.Options, rooms ...sbclient.Room) *sbclient.Client {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), coretest.Timeout)
+	ctx, cancel := context.WithTimeout(context.Background(), testnode.Timeout)
 	defer cancel()
 	c, err := sbclient.Dial(ctx, o, rooms...)
 	if err != nil {
@@ -117,7 +117,7 @@ func dial(t *testing.T, o sbclient.Options, rooms ...sbclient.Room) *sbclient.Cl
 }
 
 func TestClientWebSocket(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	rec := newRecorder()
 	c := dial(t, rec.options(n, n.Token("u1", "w1"), false), sbclient.Room{Name: "workspace:w1"})
 	seq := n.PublishOK("demo.note", map[string]int{"n": 1}, "workspace:w1")
@@ -173,7 +173,7 @@ func isCode(err error, code wire.Code) bool {
 }
 
 func TestClientRefused(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	tok := n.Token("u1", "w1")
 	for _, tc := range []struct {
 		name   string
@@ -195,7 +195,7 @@ func TestClientRefused(t *testing.T) {
 			for _, r := range tc.rooms {
 				rooms = append(rooms, sbclient.Room{Name: r})
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), coretest.Timeout)
+			ctx, cancel := context.WithTimeout(context.Background(), testnode.Timeout)
 			defer cancel()
 			c, err := sbclient.Dial(ctx, sbclient.Options{URL: n.URL, Token: tc.token, SSE: tc.sse}, rooms...)
 			if c != nil {
@@ -270,7 +270,7 @@ func (p *cutter) cut() {
 func TestClientResume(t *testing.T) {
 	for _, mode := range []string{"ws", "sse"} {
 		t.Run(mode, func(t *testing.T) {
-			n := coretest.Start(t, coretest.Config(t))
+			n := testnode.Start(t, testnode.Config(t))
 			p := newCutter(t, strings.TrimPrefix(n.URL, "http://"))
 			rec := newRecorder()
 			o := rec.options(n, n.Token("u1", "w1"), mode == "sse")
@@ -324,7 +324,7 @@ func TestClientResume(t *testing.T) {
 // TestClientSSELastEventID resumes an SSE stream from a given id: only the
 // events after it come, then live ones.
 func TestClientSSELastEventID(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	first := n.PublishOK("demo.note", map[string]int{"n": 1}, "workspace:w1")
 	second := n.PublishOK("demo.note", map[string]int{"n": 2}, "workspace:w1")
 	rec := newRecorder()
@@ -338,7 +338,7 @@ func TestClientSSELastEventID(t *testing.T) {
 
 // TestConnFrames uses the frame-level layer as protocol tests do.
 func TestConnFrames(t *testing.T) {
-	n := coretest.Start(t, coretest.Config(t))
+	n := testnode.Start(t, testnode.Config(t))
 	wsURL, _, err := sbclient.Endpoints(n.URL)
 	if err != nil {
 		t.Fatal(err)

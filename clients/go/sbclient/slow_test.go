@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/ws"
 )
 
@@ -17,9 +17,9 @@ import (
 // connection off as a slow consumer; the client reconnects and resumes,
 // and the caller gets every event once, in order.
 func TestClientResumeAfterSlowCut(t *testing.T) {
-	cfg := coretest.Config(t)
+	cfg := testnode.Config(t)
 	ws.ConfigOf(cfg).QueueBytes = 64 << 10
-	n := coretest.Start(t, cfg)
+	n := testnode.Start(t, cfg)
 	rec := newRecorder()
 	o := rec.options(n, n.Token("u1", "w1"), false)
 	gate := make(chan struct{})

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 const (
@@ -17,7 +17,7 @@ const (
 var bins map[string]string
 
 func TestMain(m *testing.M) {
-	dir, b, err := coretest.BuildBinaries(routerPkg, labelsPkg)
+	dir, b, err := testnode.BuildBinaries(routerPkg, labelsPkg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 // from the router binary): a member labels a task, and a client in the
 // task's room receives pm.label.attached; a non-member is refused.
 func TestLabelsInTheRouter(t *testing.T) {
-	n := coretest.Start(t, coretest.ConfigHCL(t, fmt.Sprintf(`
+	n := testnode.Start(t, testnode.ConfigHCL(t, fmt.Sprintf(`
 plugin "projects" {
   path = %[1]q
   args = ["plugin", "projects"]
@@ -65,7 +65,7 @@ plugin "labels" {
 	ws.Join("task:" + tid)
 	// The labels plugin learns of the task from pm.task.created, at once
 	// but asynchronously: until then the task is not found.
-	coretest.Eventually(t, func() bool {
+	testnode.Eventually(t, func() bool {
 		st, _ := n.Do("PUT", "/v1/tasks/"+tid+"/labels/"+lid, nil, map[string]string{"Authorization": "Bearer " + ann})
 		return st == 204
 	}, "the task never became labelable")
