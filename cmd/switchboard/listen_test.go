@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/sse"
 )
 

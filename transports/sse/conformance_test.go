@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/transporttest"
 )
 
@@ -35,7 +35,7 @@ type conn struct {
 // block is one dispatched SSE block.
 type block struct{ id, event, data string }
 
-func (harness) Join(t testing.TB, n *coretest.Node, token string, since *uint64, rooms ...string) (transporttest.Conn, error) {
+func (harness) Join(t testing.TB, n *testnode.Node, token string, since *uint64, rooms ...string) (transporttest.Conn, error) {
 	q := url.Values{"room": rooms}
 	u := n.URL + n.Cfg.Transports.Get("sse").Config.Endpoint() + "?" + q.Encode()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
@@ -67,13 +67,13 @@ func (harness) Join(t testing.TB, n *coretest.Node, token string, since *uint64,
 	c := &conn{body: resp.Body, r: bufio.NewReader(resp.Body), recovered: true}
 	// The stream starts once the client is in every room, with retry: and,
 	// when since is too old, a recovery block in the same write.
-	first, err := c.block(coretest.Timeout)
+	first, err := c.block(testnode.Timeout)
 	if err != nil {
 		resp.Body.Close()
 		return nil, fmt.Errorf("first block: %w", err)
 	}
 	if first.event == "" && first.data == "" && c.r.Buffered() > 0 {
-		b, err := c.block(coretest.Timeout)
+		b, err := c.block(testnode.Timeout)
 		if err != nil {
 			resp.Body.Close()
 			return nil, err

@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // Harness is a client of the transport under test.

@@ -15,8 +15,8 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsutil"
 
-	"github.com/switchboard-rt/switchboard/core/coretest"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/transporttest"
 )
 
@@ -45,12 +45,12 @@ type conn struct {
 	pending   []frame // events read while waiting for a reply
 }
 
-func (harness) Join(t testing.TB, n *coretest.Node, token string, since *uint64, rooms ...string) (transporttest.Conn, error) {
+func (harness) Join(t testing.TB, n *testnode.Node, token string, since *uint64, rooms ...string) (transporttest.Conn, error) {
 	u := "ws" + strings.TrimPrefix(n.URL, "http") + n.Cfg.Transports.Get("ws").Config.Endpoint() + "?token=" + token
 	// No small SO_RCVBUF here: on loopback it stalls even a client that
 	// reads (zero-window probes back off); a client that stops reading is
 	// cut off once the server's queue and the socket buffers are full.
-	d := ws.Dialer{Timeout: coretest.Timeout}
+	d := ws.Dialer{Timeout: testnode.Timeout}
 	nc, br, _, err := d.Dial(context.Background(), u)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", u, err)
@@ -59,19 +59,19 @@ func (harness) Join(t testing.TB, n *coretest.Node, token string, since *uint64,
 	if c.r == nil {
 		c.r = bufio.NewReader(nc)
 	}
-	if f, err := c.read(coretest.Timeout); err != nil || f.Op != "welcome" {
+	if f, err := c.read(testnode.Timeout); err != nil || f.Op != "welcome" {
 		nc.Close()
 		return nil, fmt.Errorf("welcome: %+v, %v", f, err)
 	}
 	for i, room := range rooms {
 		msg, _ := json.Marshal(map[string]any{"op": "join", "room": room, "ref": fmt.Sprint(i), "since": since})
-		_ = nc.SetWriteDeadline(time.Now().Add(coretest.Timeout))
+		_ = nc.SetWriteDeadline(time.Now().Add(testnode.Timeout))
 		if err := wsutil.WriteClientText(nc, msg); err != nil {
 			nc.Close()
 			return nil, err
 		}
 		for {
-			f, err := c.read(coretest.Timeout)
+			f, err := c.read(testnode.Timeout)
 			if err != nil {
 				nc.Close()
 				return nil, fmt.Errorf("join %s: %w", room, err)

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
-	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
 // recorder collects what a Client reports.
