@@ -17,7 +17,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
-	"github.com/switchboard-rt/switchboard/test/testnode"
+	"github.com/switchboard-rt/switchboard/test/poll"
 )
 
 const serverPkg = "github.com/switchboard-rt/switchboard/cmd/switchboard"
@@ -69,14 +69,14 @@ func startServe(t *testing.T, src string) *serveProc {
 // ready waits until /readyz answers 200.
 func (p *serveProc) ready(t *testing.T) {
 	t.Helper()
-	testnode.Eventually(t, func() bool {
+	poll.Until(t, "the server to be ready", func() bool {
 		resp, err := http.Get(p.base + "/readyz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
-	}, "server not ready")
+	})
 }
 
 // do sends a request as user u1 (workspace w1) with a JSON body (nil for
@@ -123,5 +123,5 @@ func TestNoOrphanPluginWhenCoreIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = p.cmd.Wait()
-	testnode.Eventually(t, func() bool { return !alive(pid.Pid) }, fmt.Sprintf("plugin %d outlived the killed core", pid.Pid))
+	poll.Until(t, fmt.Sprintf("plugin %d to exit after the core was killed", pid.Pid), func() bool { return !alive(pid.Pid) })
 }

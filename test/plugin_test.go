@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/switchboard-rt/switchboard/core"
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
@@ -205,12 +206,12 @@ func TestPluginKilledIsRestartedAndCoreKeepsServing(t *testing.T) {
 	}
 	c.NextEvent()
 	// The plugin comes back and serves again.
-	testnode.Eventually(t, func() bool {
+	poll.Until(t, "the test plugin to restart", func() bool {
 		st, b := n.Do("GET", "/v1/test/pid", nil, authz(tok))
 		var p2 struct{ Pid int }
 		_ = json.Unmarshal(b, &p2)
 		return st == 200 && p2.Pid != pid.Pid
-	}, "test plugin not restarted")
+	})
 	if st, b := n.Do("GET", "/readyz", nil, nil); st != 200 {
 		t.Fatalf("readyz after restart: %d %s", st, b)
 	}
@@ -272,12 +273,12 @@ func TestPluginSubscriptionReceivesOtherPluginsEvents(t *testing.T) {
 		}
 		ids = append(ids, r.ID)
 	}
-	testnode.Eventually(t, func() bool {
+	poll.Until(t, "the subscriber to see the events in order", func() bool {
 		_, b := n.Do("GET", "/v1/test/seen", nil, authz(tok))
 		var seen struct{ IDs []string }
 		_ = json.Unmarshal(b, &seen)
 		return strings.Join(seen.IDs, ",") == strings.Join(ids, ",")
-	}, "subscriber did not see the events in order")
+	})
 }
 
 // A plugin call that outlasts the plugin block's timeout answers 504; the

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
@@ -17,10 +18,10 @@ func pmProject(t *testing.T, n *testnode.Node) (pid, phid, tid, cid string) {
 	_, ph := call(t, n, u1, "POST", "/v1/projects/"+pid+"/phases", kv{"name": "Design"}, 201)
 	_, tk := call(t, n, u1, "POST", "/v1/projects/"+pid+"/tasks", kv{"title": "Write the spec"}, 201)
 	tid = tk["id"].(string)
-	testnode.Eventually(t, func() bool {
+	poll.Until(t, "the comments plugin to learn of the task", func() bool {
 		st, _ := n.Do("GET", "/v1/tasks/"+tid+"/comments", nil, authz(u1))
 		return st == 200
-	}, "comments plugin never learned of the task")
+	})
 	_, cm := call(t, n, u1, "POST", "/v1/tasks/"+tid+"/comments", kv{"body": "First"}, 201)
 	return pid, ph["id"].(string), tid, cm["id"].(string)
 }

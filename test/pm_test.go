@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
@@ -196,10 +197,10 @@ func TestPMFlowEmitsEveryEventToItsRooms(t *testing.T) {
 
 	// Comments, once the comments plugin has seen the task (its projection
 	// of pm.task.created: no signal to wait on).
-	testnode.Eventually(t, func() bool {
+	poll.Until(t, "the comments plugin to learn of the task", func() bool {
 		st, _ := n.Do("GET", "/v1/tasks/"+tid+"/comments", nil, authz(u1))
 		return st == 200
-	}, "comments plugin never learned of the task")
+	})
 	corr, cm := call(t, n, u1, "POST", "/v1/tasks/"+tid+"/comments", kv{"body": "Draft is up"}, 201)
 	cid := cm["id"].(string)
 	expectEvent(t, "pm.comment.created", "comments", "u1", corr, kv{"id": cid, "taskId": tid, "projectId": pid, "authorId": "u1", "body": "Draft is up", "version": 1}, pr, tr)

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/ws"
 )
@@ -48,7 +49,7 @@ func TestSlowConsumerIsCutOffFastOneKeepsUp(t *testing.T) {
 		t.Fatalf("fast client after the cut: %+v", f)
 	}
 	// The server let go of the slow connection: only the fast one is left.
-	testnode.Eventually(t, func() bool { return n.Server.Hub().Clients() == 1 }, "slow client still registered")
+	poll.Until(t, "the slow client to be unregistered", func() bool { return n.Server.Hub().Clients() == 1 })
 }
 
 func testutilValue(c interface{ Desc() *prometheus.Desc }) float64 {

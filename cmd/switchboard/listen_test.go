@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/sse"
 )
@@ -67,20 +68,18 @@ func (l *bgListen) wait(t *testing.T) int {
 	}
 }
 
-// waitFor polls cond until it holds.
+// waitFor polls cond until it holds, failing at once if listen exits.
 func (l *bgListen) waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(3 * testnode.Timeout); !cond(); time.Sleep(5 * time.Millisecond) {
+	poll.Until(t, what, func() bool {
 		select {
 		case code := <-l.done:
 			l.done <- code
 			t.Fatalf("listen exited %d while waiting for %s; stdout %q, stderr %q", code, what, l.stdout.String(), l.stderr.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s; stdout %q, stderr %q", what, l.stdout.String(), l.stderr.String())
-		}
-	}
+		return cond()
+	})
 }
 
 type line struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/poll"
 )
 
 // directSink is a sink that also writes without blocking: TryWrite takes
@@ -101,7 +102,7 @@ func TestIdleClientIsWrittenDirectly(t *testing.T) {
 func TestDirectWritesOff(t *testing.T) {
 	s, b, r := joinDirectWith(t, -1, 0)
 	b.store(r, "x", []byte("1"))
-	waitFor(t, func() bool { _, _, flushes := s.snapshot(); return flushes == 1 })
+	poll.Until(t, "flushes == 1", func() bool { _, _, flushes := s.snapshot(); return flushes == 1 })
 	if out, tries, _ := s.snapshot(); tries != 0 || out != "user:u1|1|1" {
 		t.Fatalf("got %q after %d direct writes; want it flushed, none direct", out, tries)
 	}
@@ -116,7 +117,7 @@ func TestPartialDirectWriteKeepsOrder(t *testing.T) {
 		seq := b.store(r, "x", []byte(strconv.Itoa(i)))
 		want += "user:u1|" + strconv.FormatUint(seq, 10) + "|" + strconv.Itoa(i)
 	}
-	waitFor(t, func() bool { out, _, _ := s.snapshot(); return len(out) >= len(want) })
+	poll.Until(t, "len(out) >= len(want)", func() bool { out, _, _ := s.snapshot(); return len(out) >= len(want) })
 	if out, _, _ := s.snapshot(); out != want {
 		t.Fatalf("stream differs:\n got %q\nwant %q", out, want)
 	}

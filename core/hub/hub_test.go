@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/poll"
 )
 
 // memBroker is an in-memory Broker: live messages go straight to the
@@ -131,17 +132,6 @@ func mustRoom(t testing.TB, s string) room.Room {
 	return r
 }
 
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // Frames queued while a write is in flight go out together in one Flush.
 func TestQueuedFramesAreCoalesced(t *testing.T) {
 	h, b, f := newTestHub(t)
@@ -156,7 +146,7 @@ func TestQueuedFramesAreCoalesced(t *testing.T) {
 		b.store(r, "x", []byte(strconv.Itoa(i)))
 	}
 	close(s.gate) // the first Flush holds one frame, the rest were queued behind it
-	waitFor(t, func() bool { return s.frames.Load() >= 11 })
+	poll.Until(t, "s.frames.Load() >= 11", func() bool { return s.frames.Load() >= 11 })
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.flushes) > 3 {
@@ -191,7 +181,7 @@ func TestOverflowCutsOffOnlyTheSlowClient(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("slow client not disconnected")
 	}
-	waitFor(t, func() bool { return fast.frames.Load() >= 100 })
+	poll.Until(t, "fast.frames.Load() >= 100", func() bool { return fast.frames.Load() >= 100 })
 	<-cs.Done()
 	if cs.RoomCount() != 0 {
 		t.Fatal("cut-off client still in its room")
@@ -220,7 +210,7 @@ func TestPresenceCountsConnectionsPerUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// watcher: its own join, u2's join (once), u2's leave (once).
-	waitFor(t, func() bool { return watch.frames.Load() >= 3 })
+	poll.Until(t, "watch.frames.Load() >= 3", func() bool { return watch.frames.Load() >= 3 })
 	var got []string
 	watch.mu.Lock()
 	for _, fl := range watch.flushes {
@@ -274,7 +264,7 @@ func TestPresenceSkippedInLargeRooms(t *testing.T) {
 	}
 	// u1's own join (room of 1) is announced; u2's (room of 2) is not.
 	b.store(r, "x", []byte("marker"))
-	waitFor(t, func() bool { return first.frames.Load() >= 2 })
+	poll.Until(t, "first.frames.Load() >= 2", func() bool { return first.frames.Load() >= 2 })
 	first.mu.Lock()
 	defer first.mu.Unlock()
 	var got []string

@@ -149,19 +149,6 @@ func (n *Node) Do(method, path string, body any, hdr map[string]string) (int, []
 	return resp.StatusCode, out
 }
 
-// Eventually polls cond every few milliseconds until it holds, failing the
-// test with msg after Timeout. Use it only where no signal exists.
-func Eventually(t testing.TB, cond func() bool, msg string) {
-	t.Helper()
-	deadline := time.Now().Add(Timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal(msg)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // ConfigHCL parses src as a config file named test.hcl (so plugin blocks
 // and their config are real), then gives it a private data dir and a
 // random loopback port.

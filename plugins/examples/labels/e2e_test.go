@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
@@ -65,10 +66,10 @@ plugin "labels" {
 	ws.Join("task:" + tid)
 	// The labels plugin learns of the task from pm.task.created, at once
 	// but asynchronously: until then the task is not found.
-	testnode.Eventually(t, func() bool {
+	poll.Until(t, "the task to become labelable", func() bool {
 		st, _ := n.Do("PUT", "/v1/tasks/"+tid+"/labels/"+lid, nil, map[string]string{"Authorization": "Bearer " + ann})
 		return st == 204
-	}, "the task never became labelable")
+	})
 	ev := ws.NextEvent().CloudEvent(t)
 	data, _ := ev["data"].(map[string]any)
 	if ev["type"] != "pm.label.attached" || data["labelId"] != lid || data["taskId"] != tid || data["projectId"] != pid ||
