@@ -1,5 +1,5 @@
 // Package auth authenticates Switchboard's clients and publishers
-// (CONTRACT §3).
+// (docs/PROTOCOL.md §1).
 //
 // # Clients: JWT
 //

@@ -159,7 +159,7 @@ func JSON(status int, v any) *Response {
 func NoContent() *Response { return &Response{Status: http.StatusNoContent} }
 
 // Error is an error shown to callers: an HTTP status and a wire code
-// (CONTRACT: {"error":{"code":…,"message":…}}).
+// (docs/PROTOCOL.md §6: {"error":{"code":…,"message":…}}).
 type Error struct {
 	Status  int
 	Code    string

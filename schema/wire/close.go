@@ -7,7 +7,7 @@ type Reason struct {
 	Text string
 }
 
-// The reasons a connection ends (docs/PROTOCOL.md, "Close codes").
+// The reasons a connection ends (docs/PROTOCOL.md §3.6).
 var (
 	ReasonNormal   = Reason{1000, ""}
 	ReasonShutdown = Reason{1001, "shutdown"}

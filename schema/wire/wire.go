@@ -1,5 +1,5 @@
 // Package wire owns the error codes clients see, on every transport and
-// on the HTTP API (docs/PROTOCOL.md, "Errors"), and how each one maps to
+// on the HTTP API (docs/PROTOCOL.md §6), and how each one maps to
 // an HTTP status. The hub, the transports, the HTTP API, the plugin SDK and
 // the Go client all use these names; nothing else spells a code.
 //
