@@ -48,7 +48,7 @@ type Server struct {
 
 // New builds a node from cfg: it starts NATS and opens the history stream,
 // but does not listen yet (see Start).
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, err error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -66,6 +66,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	if err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
+	// On any failure from here on, undo what was started, newest first.
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+	undo = append(undo, func() { s.bus.Close() })
 	kinds := hub.NewAuthorizer()
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
 		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers,
@@ -76,25 +86,26 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s.transports, mounts, err = transport.Start(ctx, cfg, transport.Node{Hub: s.hub, Auth: a,
 		AllowedOrigins: cfg.Server.AllowedOrigins, Logger: log})
 	if err != nil {
-		s.bus.Close()
 		return nil, fmt.Errorf("core: %w", err)
 	}
+	undo = append(undo, func() {
+		for _, t := range s.transports {
+			_ = t.Close(ctx)
+		}
+	})
 	if err := s.bus.SubscribeControl("revoke", s.onRevoke); err != nil {
-		s.bus.Close()
 		return nil, fmt.Errorf("core: %w", err)
 	}
 	ing := ingest.New(ingest.Options{MaxBatch: cfg.Publish.MaxBatch, MaxRooms: cfg.Publish.MaxRooms, MaxEventBytes: int64(cfg.Publish.MaxEventBytes), StrictTypes: cfg.Publish.StrictTypes, KnownKind: kinds.Known, Bus: s.bus, Metrics: s.metrics})
 	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
 		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes), Ingest: ing})
 	if err := s.plugins.Start(ctx); err != nil {
-		s.bus.Close()
 		return nil, err
 	}
+	undo = append(undo, func() { s.plugins.Close(ctx) })
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
 		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins})
 	if err := s.plugins.Mount(s.api); err != nil {
-		s.plugins.Close(ctx)
-		s.bus.Close()
 		return nil, fmt.Errorf("core: %w", err)
 	}
 	s.http = &http.Server{

@@ -279,6 +279,9 @@ func (b *Bus) Close() {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
+	if b.live != nil {
+		b.live.stop()
+	}
 	b.shutdownServer()
 }
 

@@ -17,6 +17,8 @@ import (
 // them all) sees sequences only grow.
 type live struct {
 	ch   chan *nats.Msg
+	done chan struct{} // closed by stop: run returns
+	once sync.Once
 	mu   sync.RWMutex
 	subs map[*nats.Subscription]*liveSub
 }
@@ -30,21 +32,29 @@ func newLive(size int) *live {
 	if size <= 0 {
 		size = 65536
 	}
-	l := &live{ch: make(chan *nats.Msg, size), subs: make(map[*nats.Subscription]*liveSub)}
+	l := &live{ch: make(chan *nats.Msg, size), done: make(chan struct{}), subs: make(map[*nats.Subscription]*liveSub)}
 	go l.run()
 	return l
 }
 
 func (l *live) run() {
-	for m := range l.ch {
-		l.mu.RLock()
-		s := l.subs[m.Sub]
-		l.mu.RUnlock()
-		if s != nil {
-			s.cb(m)
+	for {
+		select {
+		case m := <-l.ch:
+			l.mu.RLock()
+			s := l.subs[m.Sub]
+			l.mu.RUnlock()
+			if s != nil {
+				s.cb(m)
+			}
+		case <-l.done:
+			return
 		}
 	}
 }
+
+// stop ends run; messages still queued are dropped (the bus is closing).
+func (l *live) stop() { l.once.Do(func() { close(l.done) }) }
 
 // LiveBacklog is how many live messages wait to be dispatched.
 func (b *Bus) LiveBacklog() int { return len(b.live.ch) }

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
 
@@ -184,18 +185,9 @@ func compileSchemas(info *pluginv1.GetInfoResponse) (map[string]*jsonschema.Sche
 		if et.Type == "" {
 			return nil, fmt.Errorf("an event type has no name")
 		}
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(et.Schema)))
+		s, err := ingest.Compile(et.Type, et.Schema)
 		if err != nil {
-			return nil, fmt.Errorf("event %s: schema is not JSON: %v", et.Type, err)
-		}
-		c := jsonschema.NewCompiler()
-		url := "urn:switchboard:event:" + et.Type
-		if err := c.AddResource(url, doc); err != nil {
-			return nil, fmt.Errorf("event %s: schema: %v", et.Type, err)
-		}
-		s, err := c.Compile(url)
-		if err != nil {
-			return nil, fmt.Errorf("event %s: schema: %v", et.Type, err)
+			return nil, err
 		}
 		out[et.Type] = s
 	}
