@@ -30,7 +30,7 @@ func pmProject(t *testing.T, n *testnode.Node) (pid, phid, tid, cid string) {
 func refused(t *testing.T, c *testnode.WS, room, code string) {
 	t.Helper()
 	c.Send(kv{"op": "join", "room": room, "ref": "r"})
-	if f := c.Reply(); f.Op != "error" || f.Code != code {
+	if f := c.Reply(); f.Op != "error" || string(f.Code) != code {
 		t.Fatalf("join %s: got %+v, want error %s", room, f, code)
 	}
 }

@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/schema/hclconf"
 	"github.com/switchboard-rt/switchboard/test/testnode"
@@ -123,20 +125,14 @@ func TestWSAuthRejections(t *testing.T) {
 		"tampered": tampered, "alg none": none, "malformed": "not-a-jwt"} {
 		t.Run(name, func(t *testing.T) {
 			_, _, err := n.TryDialWS(tok, nil)
-			var se ws.StatusError
-			if err == nil || !asStatus(err, &se) || int(se) != http.StatusUnauthorized {
+			var he *sbclient.HTTPError
+			if !errors.As(err, &he) || he.Status != http.StatusUnauthorized {
 				t.Fatalf("dial: %v, want 401", err)
 			}
 		})
 	}
 	// The node still serves after the rejections.
 	n.DialWS(good)
-}
-
-func asStatus(err error, se *ws.StatusError) bool {
-	s, ok := err.(ws.StatusError)
-	*se = s
-	return ok
 }
 
 func TestWSJoinRefusals(t *testing.T) {
@@ -159,7 +155,7 @@ func TestWSJoinRefusals(t *testing.T) {
 	} {
 		c.Send(tc.frame)
 		f := c.Reply()
-		if f.Op != "error" || f.Code != tc.code || f.Message == "" {
+		if f.Op != "error" || string(f.Code) != tc.code || f.Message == "" {
 			t.Errorf("%s: got %+v, want error %s", tc.frame, f, tc.code)
 		}
 	}
@@ -260,8 +256,8 @@ func TestWSOriginCheck(t *testing.T) {
 	cfg.Server.AllowedOrigins = []string{"https://app.example.com"}
 	n := testnode.Start(t, cfg)
 	_, _, err := n.TryDialWS(n.Token("u1"), http.Header{"Origin": {"https://evil.example.com"}})
-	var se ws.StatusError
-	if !asStatus(err, &se) || int(se) != http.StatusForbidden {
+	var he *sbclient.HTTPError
+	if !errors.As(err, &he) || he.Status != http.StatusForbidden {
 		t.Fatalf("evil origin: %v", err)
 	}
 	if _, _, err := n.TryDialWS(n.Token("u1"), http.Header{"Origin": {"https://app.example.com"}}); err != nil {

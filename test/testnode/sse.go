@@ -1,15 +1,17 @@
 package testnode
 
 import (
-	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 )
 
 // SSEEvent is one dispatched server-sent event.
@@ -36,7 +38,6 @@ type SSE struct {
 	Resp     *http.Response
 	events   chan SSEEvent
 	Comments chan string
-	done     chan error
 }
 
 // SSEURL builds the stream URL for rooms.
@@ -49,69 +50,45 @@ func (n *Node) SSEURL(rooms ...string) string {
 }
 
 // DialSSE opens a stream; hdr may carry Authorization and Last-Event-ID.
-// For a non-200 answer it returns the response with the body read into
-// the returned bytes and a nil *SSE.
+// For a refused stream it returns a nil *SSE, a response with only the
+// status set, and the body.
 func (n *Node) DialSSE(rawURL string, hdr map[string]string) (*SSE, *http.Response, []byte) {
 	n.t.Helper()
-	req, err := http.NewRequest("GET", rawURL, nil)
-	if err != nil {
-		n.t.Fatal(err)
-	}
+	h := http.Header{}
 	for k, v := range hdr {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := sbclient.DialSSE(context.Background(), rawURL, nil, sbclient.SSEOptions{Header: h})
+	var he *sbclient.HTTPError
+	if errors.As(err, &he) {
+		return nil, &http.Response{StatusCode: he.Status, Status: fmt.Sprintf("%d %s", he.Status, http.StatusText(he.Status))}, []byte(he.Body)
+	}
 	if err != nil {
 		n.t.Fatalf("sse: %v", err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return nil, resp, b
-	}
-	s := &SSE{t: n.t, Resp: resp, events: make(chan SSEEvent, 1024), Comments: make(chan string, 1024), done: make(chan error, 1)}
+	s := &SSE{t: n.t, Resp: resp, events: make(chan SSEEvent, 1024), Comments: make(chan string, 1024)}
 	n.t.Cleanup(func() { resp.Body.Close() })
 	go s.pump()
 	return s, resp, nil
 }
 
+// pump hands the stream's blocks to Next and its comments to Comments.
 func (s *SSE) pump() {
-	br := bufio.NewReader(s.Resp.Body)
-	var ev SSEEvent
-	var data []string
+	defer close(s.events)
+	br := sbclient.NewBlockReader(s.Resp.Body)
 	for {
-		line, err := br.ReadString('\n')
+		b, err := br.Next()
 		if err != nil {
-			s.done <- err
-			close(s.events)
 			return
 		}
-		line = strings.TrimRight(line, "\r\n")
-		switch {
-		case line == "":
-			if len(data) > 0 || ev.Retry != "" || ev.ID != "" {
-				ev.Data = strings.Join(data, "\n")
-				s.events <- ev
-			}
-			ev, data = SSEEvent{}, nil
-		case strings.HasPrefix(line, ":"):
+		if b.Comment != "" {
 			select {
-			case s.Comments <- strings.TrimSpace(line[1:]):
+			case s.Comments <- strings.TrimSpace(b.Comment):
 			default:
 			}
-		default:
-			field, value, _ := strings.Cut(line, ":")
-			value = strings.TrimPrefix(value, " ")
-			switch field {
-			case "id":
-				ev.ID = value
-			case "event":
-				ev.Event = value
-			case "data":
-				data = append(data, value)
-			case "retry":
-				ev.Retry = value
-			}
+		}
+		if b.Data != "" || b.Retry != "" || b.ID != "" {
+			s.events <- SSEEvent{ID: b.ID, Event: b.Event, Data: b.Data, Retry: b.Retry}
 		}
 	}
 }

@@ -1,32 +1,20 @@
 package testnode
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gobwas/ws"
-	"github.com/gobwas/ws/wsutil"
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 )
 
-// Frame is any server frame (CONTRACT §6).
-type Frame struct {
-	Op        string          `json:"op"`
-	Ref       json.RawMessage `json:"ref"`
-	Room      string          `json:"room"`
-	Seq       uint64          `json:"seq"`
-	Recovered *bool           `json:"recovered"`
-	Code      string          `json:"code"`
-	Message   string          `json:"message"`
-	Conn      string          `json:"conn"`
-	User      string          `json:"user"`
-	Event     json.RawMessage `json:"event"`
-}
+// Frame is any server frame (CONTRACT §6): sbclient's, with test helpers.
+type Frame sbclient.Frame
 
 // CloudEvent decodes f.Event.
 func (f Frame) CloudEvent(t testing.TB) map[string]any {
@@ -38,14 +26,14 @@ func (f Frame) CloudEvent(t testing.TB) map[string]any {
 	return m
 }
 
-// WS is a test WebSocket client.
+// WS is a test WebSocket client on an sbclient.Conn.
 type WS struct {
 	t       testing.TB
-	Conn    net.Conn
-	r       *bufio.Reader
+	c       *sbclient.Conn
+	Conn    net.Conn // the socket, for deadlines, raw reads and abrupt closes
 	Welcome Frame
-	Closed  *wsutil.ClosedError // set once the server closed the connection
-	pending []Frame             // events set aside while waiting for a reply
+	Closed  *sbclient.CloseError // set once the server closed the connection
+	pending []Frame              // events set aside while waiting for a reply
 }
 
 // WSURL is the node's WebSocket URL.
@@ -56,44 +44,32 @@ func (n *Node) WSURL() string {
 // DialWS connects with token (as ?token=) and reads the welcome frame.
 func (n *Node) DialWS(token string) *WS {
 	n.t.Helper()
-	c, resp, err := n.TryDialWS(token, nil)
+	c, _, err := n.TryDialWS(token, nil)
 	if err != nil {
-		n.t.Fatalf("dial ws: %v (%v)", err, resp)
+		n.t.Fatalf("dial ws: %v", err)
 	}
 	return c
 }
 
-// TryDialWS connects; on a refused upgrade it returns the HTTP status in
-// the error (ws.StatusError).
+// TryDialWS connects with token (as ?token=) and hdr and reads the welcome
+// frame; a refused upgrade is an *sbclient.HTTPError with the HTTP status.
+// The *http.Response is always nil (kept for the callers' signature).
 func (n *Node) TryDialWS(token string, hdr http.Header) (*WS, *http.Response, error) {
 	n.t.Helper()
 	u := n.WSURL()
 	if token != "" {
 		u += "?token=" + token
 	}
-	d := ws.Dialer{Timeout: Timeout}
-	if hdr != nil {
-		d.Header = ws.HandshakeHeaderHTTP(hdr)
-	}
-	conn, br, _, err := d.Dial(context.Background(), u)
+	sc, err := sbclient.DialWS(context.Background(), u, sbclient.DialOptions{Header: hdr, Timeout: Timeout})
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &WS{t: n.t, Conn: conn}
-	if br != nil {
-		c.r = br
-	} else {
-		c.r = bufio.NewReader(conn)
-	}
-	n.t.Cleanup(func() { conn.Close() })
-	c.Welcome = c.Read()
-	if c.Welcome.Op != "welcome" {
-		n.t.Fatalf("first frame %+v, want welcome", c.Welcome)
-	}
-	return c, nil, nil
+	n.t.Cleanup(func() { sc.Close() })
+	return &WS{t: n.t, c: sc, Conn: sc.NetConn(), Welcome: Frame(sc.Welcome)}, nil, nil
 }
 
-// Send writes v (marshalled unless []byte or string) as a text frame.
+// Send writes v (marshalled unless []byte or string) as a text frame, as
+// it is: bad JSON and oversized frames go out unchanged.
 func (c *WS) Send(v any) {
 	c.t.Helper()
 	var b []byte
@@ -108,41 +84,28 @@ func (c *WS) Send(v any) {
 			c.t.Fatal(err)
 		}
 	}
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(Timeout))
-	if err := wsutil.WriteClientText(c.Conn, b); err != nil {
+	if err := c.c.WriteText(b); err != nil {
 		c.t.Fatalf("ws write: %v", err)
 	}
 }
 
 // Next reads the next data frame, answering pings; it returns an error when
-// the connection ends or nothing arrives within d.
+// the connection ends (a close frame also sets c.Closed) or nothing arrives
+// within d.
 func (c *WS) Next(d time.Duration) (Frame, error) {
 	_ = c.Conn.SetReadDeadline(time.Now().Add(d))
-	for {
-		msgs, err := wsutil.ReadServerMessage(c.r, nil)
-		if err != nil {
-			if ce, ok := err.(wsutil.ClosedError); ok {
-				c.Closed = &ce
-			}
-			return Frame{}, err
+	f, raw, err := c.c.ReadFrame()
+	if err != nil {
+		if raw != nil {
+			c.t.Fatalf("server sent bad JSON: %v", err)
 		}
-		for _, m := range msgs {
-			switch m.OpCode {
-			case ws.OpClose:
-				code, reason := ws.ParseCloseFrameData(m.Payload)
-				c.Closed = &wsutil.ClosedError{Code: code, Reason: reason}
-				return Frame{}, *c.Closed
-			case ws.OpPing:
-				_ = wsutil.WriteClientMessage(c.Conn, ws.OpPong, m.Payload)
-			case ws.OpText:
-				var f Frame
-				if err := json.Unmarshal(m.Payload, &f); err != nil {
-					c.t.Fatalf("server sent bad JSON %q: %v", m.Payload, err)
-				}
-				return f, nil
-			}
+		var ce *sbclient.CloseError
+		if errors.As(err, &ce) {
+			c.Closed = ce
 		}
+		return Frame{}, err
 	}
+	return Frame(f), nil
 }
 
 // Read returns the next data frame (first any event set aside by Reply)
@@ -197,11 +160,11 @@ func (c *WS) ReadOp(op string) Frame {
 // Join joins room (with since if given) and returns the ok frame.
 func (c *WS) Join(room string, since ...uint64) Frame {
 	c.t.Helper()
-	m := map[string]any{"op": "join", "room": room, "ref": "j-" + room}
+	var s *uint64
 	if len(since) > 0 {
-		m["since"] = since[0]
+		s = &since[0]
 	}
-	c.Send(m)
+	c.Send(sbclient.JoinFrame(room, "j-"+room, s))
 	f := c.Reply()
 	if f.Op != "ok" || f.Room != room {
 		c.t.Fatalf("join %s: got %+v", room, f)
@@ -224,8 +187,9 @@ func (c *WS) NextEvent() Frame {
 }
 
 // WaitClosed reads until the server closes the connection and returns its
-// close code and reason.
-func (c *WS) WaitClosed() (ws.StatusCode, string) {
+// close code and reason (code 0 and the error when it ended without a
+// close frame).
+func (c *WS) WaitClosed() (uint16, string) {
 	c.t.Helper()
 	deadline := time.Now().Add(Timeout)
 	for time.Now().Before(deadline) {
