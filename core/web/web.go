@@ -1,13 +1,11 @@
-// Package web holds the HTTP pieces the transports share: the Origin
-// check and the JSON error body (see schema/wire).
+// Package web holds the HTTP piece the transports share: the Origin check.
+// Error bodies are written by schema/wire.
 package web
 
 import (
 	"net/http"
 	"net/url"
 	"strings"
-
-	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Origins checks the Origin header of browser requests.
@@ -42,9 +40,4 @@ func (o *Origins) Allowed(r *http.Request) bool {
 	}
 	u, err := url.Parse(origin)
 	return err == nil && strings.EqualFold(u.Host, r.Host)
-}
-
-// WriteError writes {"error":{"code":…,"message":…}} with status.
-func WriteError(w http.ResponseWriter, status int, code wire.Code, msg string) {
-	wire.WriteStatus(w, status, &wire.Error{Code: code, Message: msg})
 }

@@ -65,6 +65,9 @@ type Error struct {
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
+// NewError makes an *Error with msg as it is.
+func NewError(code Code, msg string) *Error { return &Error{Code: code, Message: msg} }
+
 // Errorf makes an *Error.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

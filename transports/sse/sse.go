@@ -60,7 +60,7 @@ func (t *Transport) fail(w http.ResponseWriter, e *wire.Error) {
 // ServeHTTP checks the request and streams.
 func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.closed.Load() {
-		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", "shutting down")
+		wire.Write(w, wire.NewError(wire.Unavailable, "shutting down"))
 		return
 	}
 	if !t.origins.Allowed(r) {

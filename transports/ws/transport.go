@@ -68,16 +68,16 @@ func New(cfg Config, n transport.Node) (*Transport, error) {
 func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.closed.Load() {
 		t.rejected.WithLabelValues(Name, "shutdown").Inc()
-		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", "shutting down")
+		wire.Write(w, wire.NewError(wire.Unavailable, "shutting down"))
 		return
 	}
 	if !t.origins.Allowed(r) {
-		t.reject(w, http.StatusForbidden, "origin", "origin not allowed")
+		t.reject(w, wire.Forbidden, "origin", "origin not allowed")
 		return
 	}
 	p, err := t.auth.FromRequest(r)
 	if err != nil {
-		t.reject(w, http.StatusUnauthorized, "unauthorized", err.Error())
+		t.reject(w, wire.Unauthorized, "unauthorized", err.Error())
 		return
 	}
 	if status, msg := upgradeProblem(r); status != 0 {
@@ -85,7 +85,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Sec-WebSocket-Version", "13")
 		}
 		t.rejected.WithLabelValues(Name, "handshake").Inc()
-		web.WriteError(w, status, wire.BadRequest, msg)
+		wire.WriteStatus(w, status, wire.NewError(wire.BadRequest, msg))
 		return
 	}
 	nc, rw, _, err := t.upgrader.Upgrade(r, w)
@@ -114,13 +114,9 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (t *Transport) reject(w http.ResponseWriter, status int, reason, msg string) {
+func (t *Transport) reject(w http.ResponseWriter, code wire.Code, reason, msg string) {
 	t.rejected.WithLabelValues(Name, reason).Inc()
-	code := wire.Unauthorized
-	if status == http.StatusForbidden {
-		code = wire.Forbidden
-	}
-	web.WriteError(w, status, code, msg)
+	wire.Write(w, wire.NewError(code, msg))
 }
 
 // sweep pings every connection each ping interval and closes the silent.

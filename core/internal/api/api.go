@@ -16,7 +16,6 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/metrics"
-	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
@@ -92,11 +91,11 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed",
-			r.Method+" is not served on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", "))
+		wire.Write(w, wire.NewError(wire.MethodNotAllowed,
+			r.Method+" is not served on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", ")))
 		return
 	}
-	writeError(w, http.StatusNotFound, "not_found", "no route for "+r.Method+" "+r.URL.Path)
+	wire.Write(w, wire.NewError(wire.NotFound, "no route for "+r.Method+" "+r.URL.Path))
 }
 
 // Handle mounts another handler (plugins' routes).
@@ -104,10 +103,6 @@ func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) 
 
 // ServeHTTP serves the mux.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
-
-func writeError(w http.ResponseWriter, status int, code wire.Code, msg string) {
-	web.WriteError(w, status, code, msg)
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -36,22 +36,22 @@ func CorrelationID(r *http.Request) string {
 
 func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 	if !a.o.Auth.APIKeyFromRequest(r) {
-		writeError(w, http.StatusUnauthorized, wire.Unauthorized, "a valid X-Api-Key header is required")
+		wire.Write(w, wire.NewError(wire.Unauthorized, "a valid X-Api-Key header is required"))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(a.o.Publish.MaxBodyBytes)))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, http.StatusRequestEntityTooLarge, wire.BadRequest, fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+			wire.WriteStatus(w, http.StatusRequestEntityTooLarge, wire.NewError(wire.BadRequest, fmt.Sprintf("body larger than %d bytes", mbe.Limit)))
 			return
 		}
-		writeError(w, http.StatusBadRequest, wire.BadRequest, "reading body: "+err.Error())
+		wire.Write(w, wire.NewError(wire.BadRequest, "reading body: "+err.Error()))
 		return
 	}
 	reqs, batch, err := decodePublish(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, wire.BadRequest, err.Error())
+		wire.Write(w, wire.NewError(wire.BadRequest, err.Error()))
 		return
 	}
 	corr := CorrelationID(r)
@@ -67,7 +67,7 @@ func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &rf) && batch && rf.Index >= 0 {
 			msg = fmt.Sprintf("event %d: %s", rf.Index, msg)
 		}
-		writeError(w, http.StatusBadRequest, wire.BadRequest, msg)
+		wire.Write(w, wire.NewError(wire.BadRequest, msg))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
@@ -75,7 +75,7 @@ func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 	results, err := a.o.Ingest.Store(ctx, checked)
 	if err != nil {
 		a.log.Error("publish failed", "err", err, "correlationid", corr)
-		writeError(w, http.StatusServiceUnavailable, wire.Unavailable, "events could not be stored; retry with the same ids: "+err.Error())
+		wire.Write(w, wire.NewError(wire.Unavailable, "events could not be stored; retry with the same ids: "+err.Error()))
 		return
 	}
 	w.Header().Set("X-Correlation-Id", corr)

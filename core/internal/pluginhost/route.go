@@ -9,8 +9,8 @@ import (
 	"regexp"
 
 	"github.com/switchboard-rt/switchboard/core/internal/api"
-	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -29,23 +29,23 @@ func (in *instance) route(rt *pluginv1.Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := in.h.o.Auth.FromRequest(r)
 		if err != nil {
-			web.WriteError(w, http.StatusUnauthorized, "unauthorized", err.Error())
+			wire.Write(w, wire.NewError(wire.Unauthorized, err.Error()))
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.h.o.MaxBodyBytes))
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				web.WriteError(w, http.StatusRequestEntityTooLarge, "bad_request", fmt.Sprintf("body larger than %d bytes", mbe.Limit))
+				wire.WriteStatus(w, http.StatusRequestEntityTooLarge, wire.NewError(wire.BadRequest, fmt.Sprintf("body larger than %d bytes", mbe.Limit)))
 				return
 			}
-			web.WriteError(w, http.StatusBadRequest, "bad_request", "reading body: "+err.Error())
+			wire.Write(w, wire.NewError(wire.BadRequest, "reading body: "+err.Error()))
 			return
 		}
 		c := in.current()
 		if c == nil {
 			w.Header().Set("Retry-After", "1")
-			web.WriteError(w, http.StatusServiceUnavailable, "unavailable", "plugin "+in.cfg.Name+" is restarting")
+			wire.Write(w, wire.NewError(wire.Unavailable, "plugin "+in.cfg.Name+" is restarting"))
 			return
 		}
 		corr := api.CorrelationID(r)
@@ -71,7 +71,7 @@ func (in *instance) route(rt *pluginv1.Route) http.Handler {
 				code = http.StatusGatewayTimeout
 			}
 			in.log.Error("plugin request failed", "method", r.Method, "path", r.URL.Path, "err", err, "correlationid", corr)
-			web.WriteError(w, code, "unavailable", "plugin "+in.cfg.Name+" did not answer")
+			wire.WriteStatus(w, code, wire.NewError(wire.Unavailable, "plugin "+in.cfg.Name+" did not answer"))
 			return
 		}
 		for k, v := range resp.Headers {
