@@ -119,7 +119,7 @@ func TestPluginConfigIsOpaque(t *testing.T) {
 	clearEnv(t)
 	t.Setenv("SB_CONFIG_TEST_DSN", "postgres://db/tasks")
 	c := mustParse(t, `plugin "tasks" {
-  path = "./bin/switchboard-tasks"
+  path = "./bin/tasks-fork"
 
   config {
     dsn       = env("SB_CONFIG_TEST_DSN")
@@ -135,7 +135,7 @@ plugin "bare" {
 		t.Fatalf("Plugins = %+v", c.Plugins)
 	}
 	p := c.Plugins[0]
-	if p.Name != "tasks" || p.Path != "./bin/switchboard-tasks" || p.DeclRange.Start.Line != 1 || p.ConfigRange.Start.Line != 4 {
+	if p.Name != "tasks" || p.Path != "./bin/tasks-fork" || p.DeclRange.Start.Line != 1 || p.ConfigRange.Start.Line != 4 {
 		t.Errorf("plugin = %+v", p)
 	}
 	var own struct {

@@ -13,7 +13,7 @@ import (
 	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 )
 
-// Frame is any server frame (CONTRACT §6): sbclient's, with test helpers.
+// Frame is any server frame (docs/PROTOCOL.md §3.3): sbclient's, with test helpers.
 type Frame sbclient.Frame
 
 // CloudEvent decodes f.Event.

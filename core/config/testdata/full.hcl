@@ -81,7 +81,7 @@ publish {
 }
 
 plugin "tasks" {
-  path    = "./bin/switchboard-tasks"
+  path    = "./bin/tasks-fork"
   args    = ["--verbose"]
   timeout = "5s"
   database = "postgres://sb:secret@db.example.com/sb"
@@ -95,5 +95,4 @@ plugin "tasks" {
 }
 
 plugin "comments" {
-  path = "./bin/switchboard-comments"
 }
