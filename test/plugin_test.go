@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -24,17 +23,7 @@ const (
 // test plugin.
 var bins map[string]string
 
-func TestMain(m *testing.M) {
-	dir, b, err := testnode.BuildBinaries(helloPkg, testPkg, serverPkg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bins = b
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testnode.MainWithBinaries(m, &bins, helloPkg, testPkg, serverPkg) }
 
 func pluginNode(t testing.TB, extra string) *testnode.Node {
 	cfg := testnode.ConfigHCL(t, fmt.Sprintf(`

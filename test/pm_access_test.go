@@ -23,6 +23,14 @@ func pmProject(t *testing.T, n *testnode.Node) (pid, phid, tid, cid string) {
 		return st == 200
 	})
 	_, cm := call(t, n, u1, "POST", "/v1/tasks/"+tid+"/comments", kv{"body": "First"}, 201)
+	// The plugins relay their events after answering: wait until the
+	// comment's event (the last one) is in history, so that a test's later
+	// joins do not receive it as if it were new.
+	w := n.DialWS(u1)
+	defer w.Conn.Close()
+	w.Join("project:"+pid, 0)
+	for f := w.NextEvent(); f.CloudEvent(t)["type"] != "pm.comment.created"; f = w.NextEvent() {
+	}
 	return pid, ph["id"].(string), tid, cm["id"].(string)
 }
 

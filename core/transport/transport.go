@@ -103,3 +103,16 @@ func closeAll(ctx context.Context, ts []Transport) {
 		_ = t.Close(ctx)
 	}
 }
+
+// ConfigOf returns the settings of transport name in c as T, or the zero T
+// if the transport is not registered or its settings are of another type;
+// for tests and tools that change settings in Go.
+func ConfigOf[T Config](c *config.Config, name string) T {
+	var zero T
+	if t := c.Transports.Get(name); t != nil {
+		if s, ok := t.Config.(T); ok {
+			return s
+		}
+	}
+	return zero
+}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 )
 
 // BuildBinaries builds Go main packages (import paths) into a new temporary
@@ -27,4 +28,19 @@ func BuildBinaries(pkgs ...string) (string, map[string]string, error) {
 		bins[p] = filepath.Join(dir, filepath.Base(p))
 	}
 	return dir, bins, nil
+}
+
+// MainWithBinaries is a TestMain that builds pkgs (BuildBinaries), stores
+// the package → binary map in *bins, runs the tests, removes the binaries
+// and exits with the tests' code. A build failure exits 1 with go's output.
+func MainWithBinaries(m *testing.M, bins *map[string]string, pkgs ...string) {
+	dir, b, err := BuildBinaries(pkgs...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*bins = b
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }

@@ -45,13 +45,7 @@ func DefaultConfig() *Config {
 
 // ConfigOf returns the sse settings in c (nil if sse is not registered), for
 // tests and tools that change them in Go.
-func ConfigOf(c *config.Config) *Config {
-	if t := c.Transports.Get(Name); t != nil {
-		s, _ := t.Config.(*Config)
-		return s
-	}
-	return nil
-}
+func ConfigOf(c *config.Config) *Config { return transport.ConfigOf[*Config](c, Name) }
 
 // Endpoint implements config.TransportConfig.
 func (s *Config) Endpoint() string { return s.Path }

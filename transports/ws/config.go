@@ -62,13 +62,7 @@ func DefaultConfig() *Config {
 
 // ConfigOf returns the ws settings in c (nil if ws is not registered), for
 // tests and tools that change them in Go.
-func ConfigOf(c *config.Config) *Config {
-	if t := c.Transports.Get(Name); t != nil {
-		w, _ := t.Config.(*Config)
-		return w
-	}
-	return nil
-}
+func ConfigOf(c *config.Config) *Config { return transport.ConfigOf[*Config](c, Name) }
 
 // Endpoint implements config.TransportConfig.
 func (w *Config) Endpoint() string { return w.Path }

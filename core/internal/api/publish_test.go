@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/bus/bustest"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 )
@@ -44,18 +44,6 @@ func publishServer(t *testing.T, b *bus.Bus, strict bool) *httptest.Server {
 	return srv
 }
 
-func openBus(t *testing.T) *bus.Bus {
-	t.Helper()
-	cfg := config.DefaultConfig()
-	cfg.NATS.ServerName = "api-test"
-	b, err := bus.Open(context.Background(), bus.Options{NATS: cfg.NATS, History: cfg.History, DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
-}
-
 func post(t *testing.T, srv *httptest.Server, body string, hdr map[string]string) (int, string, http.Header) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/publish", strings.NewReader(body))
@@ -74,7 +62,7 @@ func post(t *testing.T, srv *httptest.Server, body string, hdr map[string]string
 var key = map[string]string{"X-Api-Key": apiKey}
 
 func TestPublishAccepts(t *testing.T) {
-	srv := publishServer(t, openBus(t), false)
+	srv := publishServer(t, bustest.Open(t, "api-test"), false)
 	st, body, h := post(t, srv, `{"rooms":["user:u1","workspace:w1"],"type":"pm.task.created","data":{"id":"t1","title":"x"},"id":"e-1"}`,
 		map[string]string{"X-Api-Key": apiKey, "X-Correlation-Id": "c-7"})
 	var res ingest.Result
@@ -93,7 +81,7 @@ func TestPublishAccepts(t *testing.T) {
 }
 
 func TestPublishRefuses(t *testing.T) {
-	b := openBus(t)
+	b := bustest.Open(t, "api-test")
 	srv := publishServer(t, b, false)
 	strict := publishServer(t, b, true)
 	for _, tc := range []struct {
@@ -143,7 +131,7 @@ func TestPublishRefuses(t *testing.T) {
 }
 
 func TestPublishUnavailable(t *testing.T) {
-	b := openBus(t)
+	b := bustest.Open(t, "api-test")
 	srv := publishServer(t, b, false)
 	b.Close()
 	st, body, _ := post(t, srv, `{"rooms":["user:u1"],"type":"x.e","data":1,"id":"e-1"}`, key)

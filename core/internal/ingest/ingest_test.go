@@ -8,9 +8,7 @@ import (
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"github.com/switchboard-rt/switchboard/core/config"
-	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/bus/bustest"
 )
 
 // taskSchema stands for a catalogued type with required fields.
@@ -182,20 +180,8 @@ func TestStamp(t *testing.T) {
 	}
 }
 
-func openBus(t *testing.T) *bus.Bus {
-	t.Helper()
-	cfg := config.DefaultConfig()
-	cfg.NATS.ServerName = "ingest-test"
-	b, err := bus.Open(context.Background(), bus.Options{NATS: cfg.NATS, History: cfg.History, DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	return b
-}
-
 func TestStore(t *testing.T) {
-	b := openBus(t)
+	b := bustest.Open(t, "ingest-test")
 	g := New(Options{KnownKind: knownKind, Bus: b})
 	ctx := context.Background()
 	evs := []Event{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/bus/bustest"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
@@ -29,13 +30,7 @@ type emitter struct {
 
 func newEmitter(t *testing.T) *emitter {
 	t.Helper()
-	cfg := config.DefaultConfig()
-	cfg.NATS.ServerName = "pluginhost-test"
-	b, err := bus.Open(context.Background(), bus.Options{NATS: cfg.NATS, History: cfg.History, DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := bustest.Open(t, "pluginhost-test")
 	m := metrics.New()
 	h := New(Options{Bus: b, Metrics: m, Logger: slog.New(slog.DiscardHandler), Plugins: []config.Plugin{{Name: "tasks"}},
 		Ingest: ingest.New(ingest.Options{MaxRooms: 4, MaxEventBytes: 1024, Bus: b, Metrics: m})})

@@ -3,7 +3,6 @@ package labels_test
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/switchboard-rt/switchboard/test/poll"
@@ -17,17 +16,7 @@ const (
 
 var bins map[string]string
 
-func TestMain(m *testing.M) {
-	dir, b, err := testnode.BuildBinaries(routerPkg, labelsPkg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	bins = b
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testnode.MainWithBinaries(m, &bins, routerPkg, labelsPkg) }
 
 // One block loads the plugin next to the bundled projects and tasks (run
 // from the router binary): a member labels a task, and a client in the
