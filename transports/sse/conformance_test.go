@@ -1,70 +1,55 @@
 package sse_test
 
 import (
-	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 	"github.com/switchboard-rt/switchboard/transports/transporttest"
 )
 
 func TestConformance(t *testing.T) { transporttest.Run(t, harness{}) }
 
-// harness is a minimal EventSource: it reads the stream only in Next.
+// harness is a minimal EventSource on sbclient's DialSSE and BlockReader:
+// it reads the stream only in Next.
 type harness struct{}
 
 func (harness) Name() string { return "sse" }
 
 type conn struct {
 	body      io.ReadCloser
-	r         *bufio.Reader
+	r         *sbclient.BlockReader
 	recovered bool
-	pending   []block
+	pending   []sbclient.Block
 }
 
-// block is one dispatched SSE block.
-type block struct{ id, event, data string }
-
 func (harness) Join(t testing.TB, n *testnode.Node, token string, since *uint64, rooms ...string) (transporttest.Conn, error) {
-	q := url.Values{"room": rooms}
-	u := n.URL + n.Cfg.Transports.Get("sse").Config.Endpoint() + "?" + q.Encode()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
+	o := sbclient.SSEOptions{
+		Token: token,
+		// A transport of its own: closing one stream must not reuse or
+		// disturb another's connection.
+		HTTPClient: &http.Client{Transport: &http.Transport{DisableKeepAlives: true}},
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
 	if since != nil {
-		req.Header.Set("Last-Event-ID", strconv.FormatUint(*since, 10))
+		o.LastEventID = strconv.FormatUint(*since, 10)
 	}
-	// A transport of its own: closing one stream must not reuse or
-	// disturb another's connection.
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	resp, err := client.Do(req)
+	resp, err := sbclient.DialSSE(context.Background(), n.URL+n.Cfg.Transports.Get("sse").Config.Endpoint(), rooms, o)
+	var he *sbclient.HTTPError
+	if errors.As(err, &he) && he.Err != nil {
+		return nil, he.Err
+	}
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		var body struct {
-			Error wire.Error `json:"error"`
-		}
-		b, _ := io.ReadAll(resp.Body)
-		if err := json.Unmarshal(b, &body); err != nil || body.Error.Code == "" {
-			return nil, fmt.Errorf("status %d: %s", resp.StatusCode, b)
-		}
-		return nil, &body.Error
-	}
-	c := &conn{body: resp.Body, r: bufio.NewReader(resp.Body), recovered: true}
+	c := &conn{body: resp.Body, r: sbclient.NewBlockReader(resp.Body), recovered: true}
 	// The stream starts once the client is in every room, with retry: and,
 	// when since is too old, a recovery block in the same write.
 	first, err := c.block(testnode.Timeout)
@@ -72,13 +57,13 @@ func (harness) Join(t testing.TB, n *testnode.Node, token string, since *uint64,
 		resp.Body.Close()
 		return nil, fmt.Errorf("first block: %w", err)
 	}
-	if first.event == "" && first.data == "" && c.r.Buffered() > 0 {
+	if first.Event == "" && first.Data == "" && c.r.Buffered() > 0 {
 		b, err := c.block(testnode.Timeout)
 		if err != nil {
 			resp.Body.Close()
 			return nil, err
 		}
-		if b.event == "recovery" {
+		if b.Event == "recovery" {
 			c.recovered = false
 		} else {
 			c.pending = append(c.pending, b)
@@ -87,40 +72,18 @@ func (harness) Join(t testing.TB, n *testnode.Node, token string, since *uint64,
 	return c, nil
 }
 
-// block reads the next block; comment lines are skipped. The whole
-// read must end within d.
-func (c *conn) block(d time.Duration) (block, error) {
+// block reads the next block that is not only comments. The whole read
+// must end within d.
+func (c *conn) block(d time.Duration) (sbclient.Block, error) {
 	timer := time.AfterFunc(d, func() { c.body.Close() }) // a timeout ends the stream
 	defer timer.Stop()
-	var b block
-	seen := false
 	for {
-		line, err := c.r.ReadString('\n')
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return b, fmt.Errorf("%w: %v", transporttest.ErrEnded, err)
-			}
-			return b, err
+		b, err := c.r.Next()
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return b, fmt.Errorf("%w: %v", transporttest.ErrEnded, err)
 		}
-		line = strings.TrimSuffix(line, "\n")
-		switch {
-		case line == "":
-			if seen {
-				return b, nil
-			}
-		case strings.HasPrefix(line, ":"):
-		default:
-			seen = true
-			k, v, _ := strings.Cut(line, ":")
-			v = strings.TrimPrefix(v, " ")
-			switch k {
-			case "id":
-				b.id = v
-			case "event":
-				b.event = v
-			case "data":
-				b.data += v
-			}
+		if err != nil || b != (sbclient.Block{Comment: b.Comment}) {
+			return b, err
 		}
 	}
 }
@@ -129,7 +92,7 @@ func (c *conn) Recovered() bool { return c.recovered }
 
 func (c *conn) Next(d time.Duration) (transporttest.Event, error) {
 	for {
-		var b block
+		var b sbclient.Block
 		if len(c.pending) > 0 {
 			b, c.pending = c.pending[0], c.pending[1:]
 		} else {
@@ -138,22 +101,22 @@ func (c *conn) Next(d time.Duration) (transporttest.Event, error) {
 				return transporttest.Event{}, err
 			}
 		}
-		if b.data == "" || b.event == "recovery" {
+		if b.Data == "" || b.Event == "recovery" {
 			continue // id-only or retry block
 		}
-		if b.event == "error" {
-			return transporttest.Event{}, fmt.Errorf("%w: error event %s", transporttest.ErrEnded, b.data)
+		if b.Event == "error" {
+			return transporttest.Event{}, fmt.Errorf("%w: error event %s", transporttest.ErrEnded, b.Data)
 		}
 		var p struct {
 			Room  string         `json:"room"`
 			Seq   uint64         `json:"seq"`
 			Event map[string]any `json:"event"`
 		}
-		if err := json.Unmarshal([]byte(b.data), &p); err != nil {
-			return transporttest.Event{}, fmt.Errorf("data %q: %w", b.data, err)
+		if err := json.Unmarshal([]byte(b.Data), &p); err != nil {
+			return transporttest.Event{}, fmt.Errorf("data %q: %w", b.Data, err)
 		}
-		if b.id != "" && b.id != strconv.FormatUint(p.Seq, 10) {
-			return transporttest.Event{}, fmt.Errorf("id %s for seq %d", b.id, p.Seq)
+		if b.ID != "" && b.ID != strconv.FormatUint(p.Seq, 10) {
+			return transporttest.Event{}, fmt.Errorf("id %s for seq %d", b.ID, p.Seq)
 		}
 		return transporttest.Event{Room: p.Room, Seq: p.Seq, Event: p.Event}, nil
 	}
