@@ -8,16 +8,22 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxDepth bounds the nesting of a JSON document, as encoding/json does.
 const maxDepth = 10000
 
 // CheckJSON reports whether b is one JSON value in which no object has a
-// key twice (at any depth). Its errors name the key and the JSON pointer of
-// the second occurrence: `duplicate key "rooms" at /rooms`. Encoding/json
-// keeps the last of two equal keys silently; a publisher who sends both
-// meant one of them, and we cannot know which.
+// key twice (at any depth) and no string (key or value) holds a NUL
+// character or anything but UTF-8. Its errors name the JSON pointer: of the
+// second occurrence of a key (`duplicate key "rooms" at /rooms`), or of the
+// bad string (`invalid UTF-8 in the string at /data/title`). Encoding/json
+// keeps the last of two equal keys silently, and silently replaces invalid
+// UTF-8 (and lone surrogate escapes) with U+FFFD; a publisher who sends
+// either meant something else, and we cannot know what. NUL is refused
+// because databases refuse it in text (PostgreSQL) and C-string consumers
+// truncate at it.
 func CheckJSON(b []byte) error {
 	_, err := decodeJSON(b, false)
 	return err
@@ -29,7 +35,7 @@ func CheckJSON(b []byte) error {
 func decodeJSON(b []byte, build bool) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	d := &jsonDecoder{dec: dec, build: build}
+	d := &jsonDecoder{dec: dec, build: build, src: b}
 	v, err := d.value(0)
 	if err != nil {
 		return nil, err
@@ -44,6 +50,9 @@ type jsonDecoder struct {
 	dec   *json.Decoder
 	build bool
 	path  []string // the pointer of the value being read
+	src   []byte   // the whole input, to check strings as they were sent
+	end   int64    // the input offset after the last token read
+	raw   []byte   // the last token as sent, with the separators before it
 }
 
 func (d *jsonDecoder) pointer() string {
@@ -66,8 +75,36 @@ func (d *jsonDecoder) token() (json.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
 	}
+	start := d.end
+	d.end = d.dec.InputOffset()
+	d.raw = d.src[start:d.end]
 	return t, nil
 }
+
+// checkText checks a decoded string s against raw, its token as sent (with
+// any separators before it): no NUL, and no U+FFFD that the decoder made up
+// for invalid UTF-8 or a lone surrogate escape (one sent as itself or as
+// \ufffd is fine).
+func checkText(s string, raw []byte) error {
+	if strings.IndexByte(s, 0) >= 0 {
+		return errNUL
+	}
+	if !utf8.Valid(raw) {
+		return errUTF8
+	}
+	if n := strings.Count(s, "\uFFFD"); n > 0 {
+		sent := strings.Count(string(raw), "\uFFFD") + strings.Count(strings.ToLower(string(raw)), `\ufffd`)
+		if n > sent {
+			return errUTF8
+		}
+	}
+	return nil
+}
+
+var (
+	errNUL  = errors.New(`NUL character (\u0000)`)
+	errUTF8 = errors.New("invalid UTF-8 (or a lone surrogate escape)")
+)
 
 func (d *jsonDecoder) value(depth int) (any, error) {
 	if depth > maxDepth {
@@ -82,6 +119,11 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 		return d.object(depth)
 	case json.Delim('['):
 		return d.array(depth)
+	}
+	if s, ok := t.(string); ok {
+		if err := checkText(s, d.raw); err != nil {
+			return nil, fmt.Errorf("%w in the string at %s", err, d.pointer())
+		}
 	}
 	return t, nil // string, json.Number, bool or nil
 }
@@ -98,6 +140,9 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		key := t.(string) // the decoder only yields string keys inside an object
+		if err := checkText(key, d.raw); err != nil {
+			return nil, fmt.Errorf("%w in a key of the object at %s", err, d.pointer())
+		}
 		d.path = append(d.path, key)
 		if seen[key] {
 			return nil, fmt.Errorf("duplicate key %q at %s", key, d.pointer())

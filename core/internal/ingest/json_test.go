@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var jsonCases = []struct {
@@ -25,8 +27,20 @@ var jsonCases = []struct {
 	{`[1,]`, "invalid JSON"},
 	{`1 2`, "invalid JSON: trailing data after the value"},
 	{``, "invalid JSON: unexpected end of input"},
+	{`{"title":"a\u0000b"}`, `NUL character (\u0000) in the string at /title`},
+	{`[{"a\u0000":1}]`, `NUL character (\u0000) in a key of the object at /0`},
+	{"{\"data\":{\"title\":\"caf\xe9\"}}", `invalid UTF-8 (or a lone surrogate escape) in the string at /data/title`},
+	{"{\"t\xff\":1}", `invalid UTF-8 (or a lone surrogate escape) in a key of the object at /`},
+	{`{"s":"\ud800x"}`, `invalid UTF-8 (or a lone surrogate escape) in the string at /s`},
+	{`{"s":"\uDFFF"}`, `lone surrogate escape) in the string at /s`},
+	{`{"s":"\ufffd \uFFFD � \ud83d\ude00 é"}`, ""},
+	{`{"s":"\u0001 tab\t"}`, ""},
 	{strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2), "nested deeper than"},
 }
+
+// badEscape matches an escape that decodes to NUL or to half a surrogate
+// pair (a loose test: it may match where none is).
+var badEscape = regexp.MustCompile(`(?i)\\u(0000|d[89a-f])`)
 
 func TestCheckJSON(t *testing.T) {
 	for _, tc := range jsonCases {
@@ -67,7 +81,13 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 			return
 		}
-		if valid && !strings.Contains(err.Error(), "duplicate key") && !strings.Contains(err.Error(), "nested deeper") {
+		switch msg := err.Error(); {
+		case !valid, strings.Contains(msg, "duplicate key"), strings.Contains(msg, "nested deeper"):
+		case strings.Contains(msg, "NUL character"), strings.Contains(msg, "invalid UTF-8"):
+			if utf8.Valid(b) && !badEscape.Match(b) {
+				t.Fatalf("refused %q, which has neither invalid UTF-8 nor a NUL or surrogate escape: %v", b, err)
+			}
+		default:
 			t.Fatalf("refused valid JSON %q: %v", b, err)
 		}
 	})
