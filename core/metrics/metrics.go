@@ -25,6 +25,7 @@ type Metrics struct {
 
 	PluginEventsRejected *prometheus.CounterVec // events a plugin emitted that failed validation, by plugin
 	PluginRestarts       *prometheus.CounterVec // plugin processes restarted after exiting, by plugin
+	Panics               *prometheus.CounterVec // panics recovered, by where (ws_conn, hub_dispatch)
 }
 
 // New makes and registers the collectors.
@@ -52,14 +53,19 @@ func New() *Metrics {
 			Help: "Events emitted by a plugin and rejected (undeclared type, bad rooms, schema mismatch)."}, []string{"plugin"}),
 		PluginRestarts: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "plugin_restarts_total",
 			Help: "Plugin processes restarted after they exited."}, []string{"plugin"}),
+		Panics: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Name: "panics_total",
+			Help: "Panics recovered in connection or dispatch goroutines, by where; the node stayed up."}, []string{"where"}),
 	}
 	// Series whose labels are known up front start at zero, so that they
 	// are on /metrics before the first increment.
 	for _, r := range []string{"recovered", "not_recovered"} {
 		m.Resumes.WithLabelValues(r)
 	}
+	for _, w := range []string{"ws_conn", "hub_dispatch"} {
+		m.Panics.WithLabelValues(w)
+	}
 	m.Registry.MustRegister(m.PluginEventsRejected, m.PluginRestarts, m.Connections, m.Rooms, m.Published, m.PublishErrors, m.Delivered,
-		m.SlowConsumers, m.Resumes, m.RejectedUpgrade,
+		m.SlowConsumers, m.Resumes, m.RejectedUpgrade, m.Panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
