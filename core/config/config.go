@@ -60,6 +60,32 @@ type Server struct {
 	LogLevel string `hcl:"log_level" json:"log_level"`
 	// LogFormat is text or json. Zero ("") is invalid.
 	LogFormat string `hcl:"log_format" json:"log_format"`
+	// BodyTimeout bounds reading one request's body (and writing its
+	// answer) on the API routes; WebSocket and SSE streams are not bound.
+	// Zero: no bound.
+	BodyTimeout hclconf.Duration `hcl:"body_timeout" json:"body_timeout"`
+	// IdleTimeout closes a keep-alive connection idle this long. Zero: no bound.
+	IdleTimeout hclconf.Duration `hcl:"idle_timeout" json:"idle_timeout"`
+	// MaxConnsPerIP caps concurrent WebSocket+SSE connections per client IP. Zero: off.
+	MaxConnsPerIP int `hcl:"max_conns_per_ip" json:"max_conns_per_ip"`
+	// MaxConnsPerUser caps concurrent WebSocket+SSE connections per token sub. Zero: off.
+	MaxConnsPerUser int `hcl:"max_conns_per_user" json:"max_conns_per_user"`
+	// ConnectRate is connection attempts per second per client IP (burst
+	// ConnectBurst). Zero: off.
+	ConnectRate float64 `hcl:"connect_rate" json:"connect_rate"`
+	// ConnectBurst is the burst of ConnectRate. Zero: 1.
+	ConnectBurst int `hcl:"connect_burst" json:"connect_burst"`
+	// PublishRate is POST /v1/publish requests per second per API key
+	// (burst PublishBurst). Zero: off.
+	PublishRate float64 `hcl:"publish_rate" json:"publish_rate"`
+	// PublishBurst is the burst of PublishRate. Zero: 1.
+	PublishBurst int `hcl:"publish_burst" json:"publish_burst"`
+	// MetricsListen serves /metrics on its own address instead of the main
+	// port. Zero (""): on the main port.
+	MetricsListen string `hcl:"metrics_listen" json:"metrics_listen"`
+	// MetricsKey, when set, is required as "Authorization: Bearer KEY" on
+	// /metrics. Zero (""): not required.
+	MetricsKey string `hcl:"metrics_key" json:"metrics_key"`
 }
 
 // Auth is the `auth` block: how clients and publishers authenticate.

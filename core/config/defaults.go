@@ -30,6 +30,8 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			ShutdownTimeout: hclconf.Duration(10 * time.Second),
 			LogLevel:        "info",
 			LogFormat:       "text",
+			BodyTimeout:     hclconf.Duration(30 * time.Second),
+			IdleTimeout:     hclconf.Duration(120 * time.Second),
 		},
 		Auth: Auth{
 			JWTSecret:  DevJWTSecret,

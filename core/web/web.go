@@ -1,5 +1,6 @@
-// Package web holds the HTTP piece the transports share: the Origin check.
-// Error bodies are written by schema/wire.
+// Package web holds the HTTP pieces the transports and the API share: the
+// Origin check and the response headers every answer carries. Error bodies
+// are written by schema/wire.
 package web
 
 import (
@@ -14,10 +15,12 @@ type Origins struct {
 	exact map[string]bool
 }
 
-// NewOrigins accepts "*" (any origin) or a list of origins such as
-// "https://app.example.com". An empty list allows only same-origin
-// requests. Requests without an Origin header (non-browser clients) are
-// always allowed.
+// NewOrigins accepts "*" (any origin but "null") or a list of origins such
+// as "https://app.example.com". An empty list allows only same-origin
+// requests (same scheme and host). Requests without an Origin header
+// (non-browser clients) are always allowed. The opaque origin "null"
+// (sandboxed iframes, file: pages, some redirects) is refused unless
+// "null" is listed itself.
 func NewOrigins(allowed []string) *Origins {
 	o := &Origins{exact: make(map[string]bool)}
 	for _, a := range allowed {
@@ -32,12 +35,31 @@ func NewOrigins(allowed []string) *Origins {
 // Allowed reports whether r's Origin may connect.
 func (o *Origins) Allowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" || o.any {
+	if origin == "" {
 		return true
 	}
-	if o.exact[strings.ToLower(origin)] {
+	lower := strings.ToLower(origin)
+	if lower == "null" {
+		return o.exact["null"]
+	}
+	if o.any || o.exact[lower] {
 		return true
 	}
 	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)
+}
+
+// SetHeaders sets the headers every answer of the node carries:
+// X-Content-Type-Options: nosniff, and Cache-Control: no-store (answers are
+// per-user and live; handlers that stream may set their own).
+func SetHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
 }
