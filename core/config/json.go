@@ -39,6 +39,7 @@ func (c Config) MarshalJSON() ([]byte, error) {
 func (s Server) MarshalJSON() ([]byte, error) {
 	type plain Server
 	s.AllowedOrigins = list(s.AllowedOrigins, false)
+	s.MetricsKey = redact(s.MetricsKey)
 	return json.Marshal(plain(s))
 }
 

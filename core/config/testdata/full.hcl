@@ -7,6 +7,16 @@ server {
   shutdown_timeout = "30s"
   log_level        = "debug"
   log_format       = "json"
+  body_timeout       = "15s"
+  idle_timeout       = "1m"
+  max_conns_per_ip   = 50
+  max_conns_per_user = 20
+  connect_rate       = 5
+  connect_burst      = 10
+  publish_rate       = 100
+  publish_burst      = 200
+  metrics_listen     = "127.0.0.1:9091"
+  metrics_key        = "metrics-secret"
 }
 
 auth {
