@@ -3,6 +3,8 @@ package bus
 import (
 	"errors"
 	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 
 	"github.com/nats-io/nats.go"
@@ -45,12 +47,26 @@ func (l *live) run() {
 			s := l.subs[m.Sub]
 			l.mu.RUnlock()
 			if s != nil {
-				s.cb(m)
+				l.deliver(s, m)
 			}
 		case <-l.done:
 			return
 		}
 	}
+}
+
+// deliver runs one callback. A panic in it (the hub's dispatch recovers
+// its own; this is the net under the others, such as control messages)
+// skips that message, is logged with the stack, and the loop goes on:
+// every room of the node depends on this goroutine.
+func (l *live) deliver(s *liveSub, m *nats.Msg) {
+	defer func() {
+		if v := recover(); v != nil {
+			slog.Default().Error("panic in a live or control callback; message skipped", "component", "bus",
+				"subject", m.Subject, "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	s.cb(m)
 }
 
 // stop ends run; messages still queued are dropped (the bus is closing).
