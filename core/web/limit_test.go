@@ -1,4 +1,4 @@
-package limit
+package web
 
 import (
 	"net/http"
@@ -8,7 +8,7 @@ import (
 )
 
 func TestConnectCaps(t *testing.T) {
-	l := New(Options{MaxConnsPerIP: 2, MaxConnsPerUser: 3})
+	l := NewLimits(LimitOptions{MaxConnsPerIP: 2, MaxConnsPerUser: 3})
 	req := func(ip string) *httptestReq { return newReq(ip) }
 	r1, r2 := req("10.0.0.1:1"), req("10.0.0.2:1")
 	rel1, werr, _ := l.Connect(r1.r, "u1")

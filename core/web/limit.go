@@ -1,8 +1,9 @@
-// Package limit holds the node's abuse limits, shared by the transports and
-// the API: caps on concurrent connections per client IP and per user, and
+// Limits are the node's abuse limits, shared by the transports and the
+// API: caps on concurrent connections per client IP and per user, and
 // token-bucket rate limits keyed by client IP (connection attempts) and by
 // API key (publish). Every limit is off when configured 0.
-package limit
+
+package web
 
 import (
 	"math"
@@ -17,8 +18,8 @@ import (
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
-// Options are the limits; 0 turns one off.
-type Options struct {
+// LimitOptions are the limits; 0 turns one off.
+type LimitOptions struct {
 	MaxConnsPerIP   int
 	MaxConnsPerUser int
 	ConnectRate     float64
@@ -29,7 +30,7 @@ type Options struct {
 
 // Limits is the node's set of limits. A nil *Limits allows everything.
 type Limits struct {
-	o       Options
+	o       LimitOptions
 	mu      sync.Mutex
 	perIP   map[string]int
 	perUser map[string]int
@@ -37,8 +38,8 @@ type Limits struct {
 	publish *Keyed
 }
 
-// New builds the limits.
-func New(o Options) *Limits {
+// NewLimits builds the limits.
+func NewLimits(o LimitOptions) *Limits {
 	return &Limits{o: o, perIP: map[string]int{}, perUser: map[string]int{},
 		connect: NewKeyed(o.ConnectRate, o.ConnectBurst), publish: NewKeyed(o.PublishRate, o.PublishBurst)}
 }
