@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 
@@ -204,11 +205,35 @@ func (h *Hub) release(rs *roomState) {
 // dispatch delivers one live message to the room's members. Every room's
 // messages are dispatched by one goroutine (the broker's), one at a time,
 // in the order the node received them.
+//
+// A panic (an encoder, a sink) skips the event for this room: its members'
+// connections are closed first (reason internal), so they resume with
+// since and miss nothing; it is logged with the stack and counted, and the
+// dispatcher goes on with the next event.
 func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		h.metrics.Panics.WithLabelValues("hub_dispatch").Inc()
+		h.log.Error("panic dispatching a live event; closing the room's connections, they resume with since",
+			"room", rs.name, "panic", v, "stack", string(debug.Stack()))
+		rs.mu.RLock()
+		members := make([]*Client, 0, len(rs.members))
+		for _, mb := range rs.members {
+			members = append(members, mb.c)
+		}
+		rs.mu.RUnlock()
+		for _, c := range members {
+			c.Close(wire.ReasonInternal)
+		}
+	}()
 	l := bus.ParseLive(m)
 	h.arrived++
 	ev := &Event{Room: rs.name, Seq: l.Seq, Type: l.Type, Data: l.Data, order: h.arrived}
 	rs.mu.RLock()
+	defer rs.mu.RUnlock() // before the recover above, which locks again
 	for f := range h.formats {
 		if rs.formats[f] > 0 {
 			ev.frames[f] = h.formats[f].enc.Encode(ev)
@@ -226,7 +251,6 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 	for i, mb := range rs.members {
 		mb.deliver(ev, i < direct)
 	}
-	rs.mu.RUnlock()
 }
 
 // lost cuts off every member of a room whose live messages NATS dropped:
