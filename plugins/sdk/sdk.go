@@ -125,9 +125,15 @@ type Request struct {
 // Param returns a path parameter.
 func (r *Request) Param(name string) string { return r.Params[name] }
 
-// Decode reads the JSON body into v, refusing unknown fields. Its error is
-// a 400 *Error.
+// Decode reads the JSON body into v, refusing unknown fields and any string
+// (key or value) with a NUL character, invalid UTF-8 or a lone surrogate
+// escape, which encoding/json would silently rewrite and databases refuse.
+// Its error is a 400 *Error naming the field by JSON pointer:
+// "invalid JSON body: NUL character (\u0000) in the string at /title".
 func (r *Request) Decode(v any) error {
+	if err := checkText(r.Body); err != nil {
+		return BadRequest("invalid JSON body: %v", err)
+	}
 	dec := json.NewDecoder(strings.NewReader(string(r.Body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
