@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime/debug"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -57,12 +58,12 @@ func (c *conn) touch() { c.lastRead.Store(time.Now().UnixNano()) }
 // Flush writes frames with one writev. It first tries without blocking,
 // which needs no deadline; only what the socket did not take is written
 // under the write timeout.
-func (c *conn) Flush(frames [][]byte) error {
+func (c *conn) Flush(frames [][]byte) (err error) {
+	defer c.recoverWrite(&err)
 	if c.interrupted.Load() {
 		return errInterrupted
 	}
 	var n int
-	var err error
 	if len(frames) == 1 {
 		n, err = c.tryWrite(frames[0], nil)
 	} else {
@@ -111,11 +112,12 @@ func (c *conn) Flush(frames [][]byte) error {
 }
 
 // TryWrite writes what the socket takes of b now, without blocking.
-func (c *conn) TryWrite(b []byte) (int, error) {
+func (c *conn) TryWrite(b []byte) (n int, err error) {
+	defer c.recoverWrite(&err)
 	if c.interrupted.Load() {
 		return 0, errInterrupted
 	}
-	n, err := c.tryWrite(b, nil)
+	n, err = c.tryWrite(b, nil)
 	if n > 0 && n < len(b) {
 		c.midFrame.Store(true) // the hub queues the rest first
 	}
@@ -160,10 +162,57 @@ func (c *conn) Disconnect(r wire.Reason) {
 	_ = c.nc.Close()
 }
 
+// readHook, set by tests, runs before a readable connection is read.
+var readHook atomic.Pointer[func(*conn)]
+
+// errPanic is what Flush and TryWrite return after a panic.
+var errPanic = errors.New("ws: panic while writing")
+
+// panicked logs a recovered panic of this connection with its stack and
+// counts it; the caller then closes only this connection.
+func (c *conn) panicked(op string, v any) {
+	c.t.hub.Metrics().Panics.WithLabelValues("ws_conn").Inc()
+	args := []any{"op", op, "remote", c.nc.RemoteAddr().String(), "panic", v, "stack", string(debug.Stack())}
+	if c.client != nil {
+		args = append(args, "client", c.client.ID())
+	}
+	c.t.log.Error("panic in a connection; closing it", args...)
+}
+
+// recoverWrite turns a panic while writing into errPanic: the hub then
+// closes the connection as after any failed write.
+func (c *conn) recoverWrite(err *error) {
+	if v := recover(); v != nil {
+		c.panicked("write", v)
+		c.broken.Store(true) // possibly half a frame on the wire
+		*err = errPanic
+	}
+}
+
+// recoverRead closes the connection after a panic while reading or
+// handling its frames, instead of the process.
+func (c *conn) recoverRead() {
+	v := recover()
+	if v == nil {
+		return
+	}
+	c.panicked("read", v)
+	if c.client != nil {
+		c.client.Close(wire.ReasonInternal)
+		return
+	}
+	c.t.poller.remove(c)
+	_ = c.nc.Close()
+}
+
 // onReadable runs on a fresh goroutine when the poller sees input.
 func (t *Transport) onReadable(c *conn) {
 	if !c.reading.CompareAndSwap(false, true) {
 		return
+	}
+	defer c.recoverRead()
+	if f := readHook.Load(); f != nil {
+		(*f)(c)
 	}
 	br := t.readers.Get().(*bufio.Reader)
 	br.Reset(c.nc)
