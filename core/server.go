@@ -79,7 +79,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	kinds := hub.NewAuthorizer()
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
 		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers,
-		DirectWrites: cfg.Hub.DirectWrites})
+		DirectWrites: cfg.Hub.DirectWrites, ExpiryGrace: time.Duration(cfg.Auth.ExpiryGrace)})
 	// The transports registered themselves (core/transport) and are in
 	// cfg.Transports; the enabled ones are mounted at their endpoints.
 	var mounts map[string]http.Handler

@@ -107,6 +107,9 @@ func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
 		{"batch too big", `[{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["user:u1"],"type":"x.e","data":1}]`, key, 400},
 		{"one bad in batch", `[{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["nope"],"type":"x.e","data":1}]`, key, 400},
 		{"too large", `{"rooms":["user:u1"],"type":"x.e","data":"` + strings.Repeat("x", int(cfg.Publish.MaxEventBytes)) + `"}`, key, 400},
+		{"NUL in data", `{"rooms":["user:u1"],"type":"x.e","data":{"t":"a\u0000"}}`, key, 400},
+		{"invalid UTF-8 in data", "{\"rooms\":[\"user:u1\"],\"type\":\"x.e\",\"data\":{\"t\":\"\xff\"}}", key, 400},
+		{"lone surrogate in subject", `{"rooms":["user:u1"],"type":"x.e","data":1,"subject":"\ud800"}`, key, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, b := n.Do("POST", "/v1/publish", tc.body, tc.hdr)
@@ -118,6 +121,30 @@ func TestPublishRejectsBadInputAndStoresNothing(t *testing.T) {
 	// Nothing was stored by the rejected calls: the next seq follows directly.
 	if next := n.PublishOK("x.mark", 1, "user:u1"); next != before+1 {
 		t.Fatalf("seq %d after rejections, want %d", next, before+1)
+	}
+}
+
+// A NUL character, invalid UTF-8 or a lone surrogate escape in any string
+// of the body is a 400 naming the JSON pointer (encoding/json would have
+// rewritten the last two as U+FFFD), and nothing is stored.
+func TestPublishRefusesBadTextNamingTheField(t *testing.T) {
+	n := testnode.Start(t, testnode.Config(t))
+	c := n.DialWS(n.Token("u1"))
+	c.Join("user:u1")
+	for _, tc := range []struct{ body, want string }{
+		{`{"rooms":["user:u1"],"type":"x.e","data":{"title":"a\u0000b"}}`, `NUL character (\\u0000) in the string at /data/title`},
+		{"{\"rooms\":[\"user:u1\"],\"type\":\"x.e\",\"data\":{\"tags\":[\"ok\",\"caf\xe9\"]}}", `invalid UTF-8 (or a lone surrogate escape) in the string at /data/tags/1`},
+		{`[{"rooms":["user:u1"],"type":"x.e","data":1},{"rooms":["user:u1"],"type":"x.e","data":{"k\udc00":1}}]`, `in a key of the object at /1/data`},
+	} {
+		st, b := n.Publish([]byte(tc.body))
+		if st != http.StatusBadRequest || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%q: got %d %s, want 400 with %q", tc.body, st, b, tc.want)
+		}
+	}
+	// Nothing of the refused calls was delivered: the next event is this one.
+	seq := n.PublishOK("x.ok", map[string]string{"t": "caf\u00e9 \U0001F600"}, "user:u1")
+	if f := c.NextEvent(); f.Seq != seq {
+		t.Fatalf("first event after the refusals: %+v, want seq %d", f, seq)
 	}
 }
 

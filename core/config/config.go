@@ -102,6 +102,9 @@ type Auth struct {
 	Audience string `hcl:"audience" json:"audience"`
 	// Leeway is the clock skew allowed when checking exp and nbf. Zero: none.
 	Leeway hclconf.Duration `hcl:"leeway" json:"leeway"`
+	// ExpiryGrace is how long an open connection outlives its token's exp
+	// before it is closed with token_expired. Zero: closed at exp.
+	ExpiryGrace hclconf.Duration `hcl:"expiry_grace" json:"expiry_grace"`
 	// TokenTTL is the default lifetime of tokens made by `switchboard token`.
 	// Zero is invalid.
 	TokenTTL hclconf.Duration `hcl:"token_ttl" json:"token_ttl"`

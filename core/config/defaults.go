@@ -34,11 +34,12 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			IdleTimeout:     hclconf.Duration(120 * time.Second),
 		},
 		Auth: Auth{
-			JWTSecret:  DevJWTSecret,
-			Leeway:     0,
-			TokenTTL:   hclconf.Duration(time.Hour),
-			APIKeys:    []string{DevAPIKey},
-			DevSecrets: true,
+			JWTSecret:   DevJWTSecret,
+			Leeway:      0,
+			ExpiryGrace: 0,
+			TokenTTL:    hclconf.Duration(time.Hour),
+			APIKeys:     []string{DevAPIKey},
+			DevSecrets:  true,
 		},
 		NATS: NATS{
 			Replicas:   1,

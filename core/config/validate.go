@@ -134,6 +134,7 @@ func (v *validator) auth(a *Auth) {
 		v.errf(p, "jwt_secret", "must be at least 32 bytes (HS256 key size), got %d", len(a.JWTSecret))
 	}
 	v.nonNegativeDur(p, "leeway", a.Leeway)
+	v.nonNegativeDur(p, "expiry_grace", a.ExpiryGrace)
 	v.positiveDur(p, "token_ttl", a.TokenTTL)
 	for i, k := range a.APIKeys {
 		if strings.TrimSpace(k) == "" {

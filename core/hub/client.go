@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/schema/wire"
@@ -38,7 +39,7 @@ type DirectWriter interface {
 // Client is one connection on this node.
 type Client struct {
 	id     string
-	user   *auth.Principal
+	user   atomic.Pointer[auth.Principal] // replaced by Refresh; the User never changes
 	format Format
 	hub    *Hub
 	sink   Sink
@@ -55,6 +56,7 @@ type Client struct {
 	ended    bool  // disconnected
 	reason   wire.Reason
 	done     chan struct{} // made on demand: most connections never ask
+	expiry   *time.Timer   // ends the client when its token expires (expiry.go)
 
 	rmu   sync.Mutex // guards rooms
 	rooms map[string]*member
@@ -67,13 +69,14 @@ type Client struct {
 func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64) *Client {
 	c := &Client{
 		id:     "c" + strconv.FormatUint(h.nextID.Add(1), 36),
-		user:   p,
 		format: f,
 		hub:    h,
 		sink:   sink,
 		max:    queueBytes,
 	}
 	c.write = c.writeLoop
+	c.user.Store(p)
+	c.armExpiry(p)
 	h.clients.Store(c, struct{}{})
 	h.conns[f].Inc()
 	if h.closed.Load() {
@@ -86,7 +89,7 @@ func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64
 func (c *Client) ID() string { return c.id }
 
 // Principal is the authenticated user.
-func (c *Client) Principal() *auth.Principal { return c.user }
+func (c *Client) Principal() *auth.Principal { return c.user.Load() }
 
 // Done is closed once the client has disconnected.
 func (c *Client) Done() <-chan struct{} {
@@ -258,6 +261,9 @@ func (c *Client) stop(reason wire.Reason, drain bool) bool {
 func (c *Client) disconnect() {
 	c.mu.Lock()
 	reason := c.reason
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
 	c.mu.Unlock()
 	c.leaveAll()
 	c.sink.Disconnect(reason)

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,9 @@ type Options struct {
 	// to directly per event (see DirectWriter); 0 is none
 	// (hub.direct_writes, whose default is 128).
 	DirectWrites int
+	// ExpiryGrace is how long a connection outlives its token's exp
+	// (auth.expiry_grace); 0 ends it at exp.
+	ExpiryGrace time.Duration
 }
 
 // Hub holds the rooms that have members on this node.
@@ -58,8 +62,9 @@ type Hub struct {
 	presenceOn  bool
 	presenceMax int
 
-	directMax int        // clients per event the dispatcher may write to directly
-	backlog   func() int // live messages waiting behind the one dispatched; nil: unknown
+	grace     time.Duration // ExpiryGrace
+	directMax int           // clients per event the dispatcher may write to directly
+	backlog   func() int    // live messages waiting behind the one dispatched; nil: unknown
 
 	formats   []format
 	delivered [MaxFormats]prometheus.Counter
@@ -94,7 +99,7 @@ func New(o Options) *Hub {
 	}
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
-		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, directMax: o.DirectWrites}
+		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, directMax: o.DirectWrites, grace: o.ExpiryGrace}
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog
 	}

@@ -80,7 +80,7 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 			return nil
 		})
 		if err != nil {
-			c.hub.log.Error("replay failed; closing the connection so that it resumes", "user", c.user.User, "err", err)
+			c.hub.log.Error("replay failed; closing the connection so that it resumes", "user", c.Principal().User, "err", err)
 			c.Close(wire.ReasonInternal)
 			return fmt.Errorf("hub: join: replay: %w", err)
 		}
@@ -132,7 +132,7 @@ func (c *Client) addMembers(rooms []room.Room, maxRooms int) ([]*member, error) 
 		}
 		mb := &member{c: c, rs: rs}
 		mb.recovering.Store(true)
-		rs.add(mb, func() { c.hub.presence(rs.room, presenceJoin, c.user.User) })
+		rs.add(mb, func() { c.hub.presence(rs.room, presenceJoin, c.Principal().User) })
 		c.rooms[rs.name] = mb
 		mbs = append(mbs, mb)
 	}
@@ -154,7 +154,7 @@ func (c *Client) removeMemberLocked(mb *member, presence bool) {
 	delete(c.rooms, mb.rs.name)
 	var announce func()
 	if presence {
-		announce = func() { c.hub.presence(mb.rs.room, presenceLeave, c.user.User) }
+		announce = func() { c.hub.presence(mb.rs.room, presenceLeave, c.Principal().User) }
 	}
 	mb.rs.remove(mb, announce)
 	c.hub.release(mb.rs)

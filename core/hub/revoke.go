@@ -27,7 +27,7 @@ func (h *Hub) Revoke(ctx context.Context, rv Revocation) {
 	var cs []*Client
 	h.clients.Range(func(k, _ any) bool {
 		c := k.(*Client)
-		if rv.User == "" || c.user.User == rv.User {
+		if rv.User == "" || c.Principal().User == rv.User {
 			cs = append(cs, c)
 		}
 		return true
@@ -60,7 +60,7 @@ func (c *Client) revoke(ctx context.Context, rv Revocation) {
 	}
 	go func() {
 		for _, r := range recheck {
-			if c.hub.Authorize(ctx, c.user, r) != nil {
+			if c.hub.Authorize(ctx, c.Principal(), r) != nil {
 				c.leaveRevoked(r, rv.Reason)
 			}
 		}

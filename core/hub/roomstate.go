@@ -38,8 +38,8 @@ func (rs *roomState) add(mb *member, announce func()) {
 	mb.idx = len(rs.members)
 	rs.members = append(rs.members, mb)
 	rs.formats[mb.c.format]++
-	rs.users[mb.c.user.User]++
-	firstOfUser := rs.users[mb.c.user.User] == 1 && mb.c.hub.announces(len(rs.members))
+	rs.users[mb.c.Principal().User]++
+	firstOfUser := rs.users[mb.c.Principal().User] == 1 && mb.c.hub.announces(len(rs.members))
 	rs.mu.Unlock()
 	if firstOfUser && announce != nil {
 		announce()
@@ -59,7 +59,7 @@ func (rs *roomState) remove(mb *member, announce func()) {
 	rs.members[last] = nil
 	rs.members = rs.members[:last]
 	rs.formats[mb.c.format]--
-	u := mb.c.user.User
+	u := mb.c.Principal().User
 	rs.users[u]--
 	lastOfUser := rs.users[u] == 0
 	if lastOfUser {

@@ -53,14 +53,18 @@ func ParseRooms(names []string) ([]room.Room, error) {
 // is a *wire.Error for the client (see wire.As); an internal one is logged
 // here.
 func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) error {
+	if c.Expired() {
+		return c.expiredError()
+	}
+	p := c.Principal()
 	for _, r := range rooms {
-		if err := c.hub.Authorize(ctx, c.user, r); err != nil {
+		if err := c.hub.Authorize(ctx, p, r); err != nil {
 			return err
 		}
 	}
 	err := c.Join(ctx, rooms, o)
 	if err != nil && wire.As(err).Code == wire.Internal {
-		c.hub.log.Error("join failed", "rooms", fmt.Sprint(rooms), "user", c.user.User, "conn", c.id, "err", err)
+		c.hub.log.Error("join failed", "rooms", fmt.Sprint(rooms), "user", c.Principal().User, "conn", c.id, "err", err)
 	}
 	return err
 }

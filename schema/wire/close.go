@@ -13,11 +13,15 @@ var (
 	ReasonShutdown = Reason{1001, "shutdown"}
 	ReasonIdle     = Reason{1001, "idle_timeout"}
 	ReasonProtocol = Reason{1002, "protocol_error"}
+	ReasonUTF8     = Reason{1007, "invalid_utf8"}
 	ReasonAbusive  = Reason{1008, "too_many_errors"}
 	ReasonSlow     = Reason{1008, "slow_consumer"}
 	ReasonTooBig   = Reason{1009, "frame_too_large"}
 	ReasonWriteErr = Reason{1006, "write_failed"}
 	ReasonInternal = Reason{1011, "internal_error"}
+	// ReasonTokenExpired: the token expired (plus auth.expiry_grace) and
+	// was not refreshed. A client reconnects with a fresh token.
+	ReasonTokenExpired = Reason{4001, "token_expired"}
 )
 
 // Retry reports whether a client should reconnect (and resume) after a

@@ -22,6 +22,7 @@ type Code string
 const (
 	BadRequest         Code = "bad_request"         // 400: malformed input
 	Unauthorized       Code = "unauthorized"        // 401: no valid credentials
+	TokenExpired       Code = "token_expired"       // 401: the connection's token expired unrefreshed
 	Forbidden          Code = "forbidden"           // 403: not allowed
 	NotFound           Code = "not_found"           // 404
 	MethodNotAllowed   Code = "method_not_allowed"  // 405
@@ -37,6 +38,7 @@ const (
 var statuses = map[Code]int{
 	BadRequest:         http.StatusBadRequest,
 	Unauthorized:       http.StatusUnauthorized,
+	TokenExpired:       http.StatusUnauthorized,
 	Forbidden:          http.StatusForbidden,
 	NotFound:           http.StatusNotFound,
 	MethodNotAllowed:   http.StatusMethodNotAllowed,

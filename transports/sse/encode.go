@@ -8,6 +8,15 @@ import (
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
+// encoder is the hub's encoder for SSE: events (encodeEvent) and the
+// error event the hub sends before it ends a stream (token_expired).
+type encoder struct{}
+
+var _ hub.ErrorEncoder = encoder{}
+
+func (encoder) Encode(ev *hub.Event) []byte      { return encodeEvent(ev) }
+func (encoder) EncodeError(e *wire.Error) []byte { return errorEvent(e) }
+
 // encodeEvent is the hub encoder for SSE:
 //
 //	id: SEQ

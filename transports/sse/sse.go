@@ -42,7 +42,7 @@ func New(cfg Config, n transport.Node) *Transport {
 		log = slog.Default()
 	}
 	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "sse")}
-	t.format = h.RegisterFormat(Name, hub.EncoderFunc(encodeEvent))
+	t.format = h.RegisterFormat(Name, encoder{})
 	return t
 }
 

@@ -41,6 +41,15 @@ func frame(op ws.OpCode, payload []byte) []byte {
 	return append(newFrame(op, len(payload)), payload...)
 }
 
+// encoder is the hub's encoder for WebSocket: events (encodeEvent) and the
+// error frame the hub sends before it ends a connection (token_expired).
+type encoder struct{}
+
+var _ hub.ErrorEncoder = encoder{}
+
+func (encoder) Encode(ev *hub.Event) []byte      { return encodeEvent(ev) }
+func (encoder) EncodeError(e *wire.Error) []byte { return errorFrame(nil, e) }
+
 // encodeEvent is the hub encoder for WebSocket: one text frame
 // {"op":"event","room":R,"seq":N,"event":E}, built with one allocation.
 func encodeEvent(ev *hub.Event) []byte {

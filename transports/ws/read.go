@@ -8,9 +8,11 @@ import (
 	"errors"
 	"io"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gobwas/ws"
 
+	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/schema/wire"
@@ -82,6 +84,10 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 			c.frag = payload
 			return nil
 		}
+		if !utf8.Valid(payload) { // RFC 6455 §8.1; binary frames carry JSON too
+			c.client.Close(wire.ReasonUTF8)
+			return errStop
+		}
 		return c.handle(payload)
 	case ws.OpContinuation:
 		if c.frag == nil {
@@ -92,6 +98,10 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 		if h.Fin {
 			msg := c.frag
 			c.frag = nil
+			if !utf8.Valid(msg) { // checked whole: a character may span fragments
+				c.client.Close(wire.ReasonUTF8)
+				return errStop
+			}
 			return c.handle(msg)
 		}
 	default:
@@ -107,6 +117,7 @@ type clientFrame struct {
 	Room  string          `json:"room"`
 	Ref   json.RawMessage `json:"ref"`
 	Since *uint64         `json:"since"`
+	Token string          `json:"token"` // refresh
 }
 
 // decodeFrame parses and checks one client message.
@@ -127,6 +138,10 @@ func decodeFrame(msg []byte) (clientFrame, *wire.Error) {
 		}
 		if f.Op == "leave" && f.Since != nil {
 			return f, wire.Errorf(wire.BadRequest, "since is only for join")
+		}
+	case "refresh":
+		if f.Token == "" {
+			return f, wire.Errorf(wire.BadRequest, "refresh needs a token")
 		}
 	case "ping":
 	case "":
@@ -182,6 +197,8 @@ func (c *conn) handle(msg []byte) error {
 		c.client.Send((&reply{Op: "pong", Ref: f.Ref}).frame())
 	case "join":
 		c.join(f)
+	case "refresh":
+		return c.refresh(f)
 	case "leave":
 		if err := c.client.LeaveRoom(f.Room); err != nil {
 			c.client.Send(errorFrame(f.Ref, wire.As(err)))
@@ -214,6 +231,28 @@ func (c *conn) join(f clientFrame) {
 	if err != nil {
 		c.client.Send(errorFrame(f.Ref, wire.As(err)))
 	}
+}
+
+// refresh replaces the connection's token (docs/PROTOCOL.md §3.2): the new
+// one is verified like a connecting one and must be for the same user; the
+// rooms it no longer allows are left with access.revoked before the ok.
+// A token that does not verify counts as a bad frame.
+func (c *conn) refresh(f clientFrame) error {
+	p, err := c.t.auth.Verify(f.Token)
+	if err != nil {
+		code := wire.Unauthorized
+		if errors.Is(err, auth.ErrExpiredToken) {
+			code = wire.TokenExpired
+		}
+		return c.bad(f.Ref, wire.Errorf(code, "refresh: %v", err))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(c.t.cfg.WriteTimeout))
+	defer cancel()
+	if err := c.client.Refresh(ctx, p); err != nil {
+		return c.bad(f.Ref, wire.As(err))
+	}
+	c.client.Send((&reply{Op: "ok", Ref: f.Ref}).frame())
+	return nil
 }
 
 // bad answers a bad frame; too many of them close the connection.

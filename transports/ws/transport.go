@@ -52,7 +52,7 @@ func New(cfg Config, n transport.Node) (*Transport, error) {
 	}
 	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "ws"),
 		rejected: h.Metrics().RejectedUpgrade, stop: make(chan struct{})}
-	t.format = h.RegisterFormat(Name, hub.EncoderFunc(encodeEvent))
+	t.format = h.RegisterFormat(Name, encoder{})
 	t.upgrader = ws.HTTPUpgrader{Timeout: time.Duration(cfg.HandshakeTimeout)}
 	t.readers.New = func() any { return bufio.NewReaderSize(nil, 4096) }
 	p, err := newPoller(t.onReadable)

@@ -25,6 +25,7 @@ auth {
   issuer     = "https://id.example.com"
   audience   = "switchboard"
   leeway     = "1m"
+  expiry_grace = "30s"
   token_ttl  = "12h"
   api_keys   = ["publisher-key-1", "publisher-key-2"]
 }
