@@ -23,6 +23,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	"github.com/switchboard-rt/switchboard/core/transport"
+	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
@@ -39,6 +40,9 @@ type Server struct {
 	plugins    *pluginhost.Host
 	transports []transport.Transport
 	http       *http.Server
+	// metricsHTTP serves /metrics on server.metrics_listen (nil: on http).
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -83,8 +87,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	// The transports registered themselves (core/transport) and are in
 	// cfg.Transports; the enabled ones are mounted at their endpoints.
 	var mounts map[string]http.Handler
+	limits := web.NewLimits(web.LimitOptions{MaxConnsPerIP: cfg.Server.MaxConnsPerIP, MaxConnsPerUser: cfg.Server.MaxConnsPerUser,
+		ConnectRate: cfg.Server.ConnectRate, ConnectBurst: cfg.Server.ConnectBurst,
+		PublishRate: cfg.Server.PublishRate, PublishBurst: cfg.Server.PublishBurst})
 	s.transports, mounts, err = transport.Start(ctx, cfg, transport.Node{Hub: s.hub, Auth: a,
-		AllowedOrigins: cfg.Server.AllowedOrigins, Logger: log})
+		AllowedOrigins: cfg.Server.AllowedOrigins, Logger: log, Limits: limits})
 	if err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
@@ -104,14 +111,27 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}
 	undo = append(undo, func() { s.plugins.Close(ctx) })
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
-		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins})
+		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,
+		Limits: limits, BodyTimeout: time.Duration(cfg.Server.BodyTimeout),
+		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey})
 	if err := s.plugins.Mount(s.api); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
+	// ReadTimeout and WriteTimeout stay 0: they would outlive the request
+	// on hijacked WebSocket connections and cut SSE streams. The API sets
+	// per-request deadlines instead (api.Options.BodyTimeout).
 	s.http = &http.Server{
 		Handler:           s.api,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       time.Duration(cfg.Server.IdleTimeout),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if cfg.Server.MetricsListen != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.api.MetricsHandler())
+		s.metricsHTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+			WriteTimeout: time.Minute, IdleTimeout: time.Duration(cfg.Server.IdleTimeout),
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	}
 	return s, nil
 }
@@ -150,13 +170,38 @@ func (s *Server) Start(ln net.Listener) error {
 			return fmt.Errorf("core: listen %s: %w", s.cfg.Server.Listen, err)
 		}
 	}
+	var mln net.Listener
+	if s.metricsHTTP != nil {
+		var err error
+		mln, err = net.Listen("tcp", s.cfg.Server.MetricsListen)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("core: listen %s (server.metrics_listen): %w", s.cfg.Server.MetricsListen, err)
+		}
+	}
 	s.mu.Lock()
 	s.ln = ln
-	s.serveErr = make(chan error, 1)
+	s.metricsLn = mln
+	s.serveErr = make(chan error, 2)
 	s.mu.Unlock()
 	go func() { s.serveErr <- s.http.Serve(ln) }()
+	if mln != nil {
+		go func() { s.serveErr <- s.metricsHTTP.Serve(mln) }()
+		s.log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	s.log.Info("listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// MetricsAddr is the address /metrics is served on when
+// server.metrics_listen is set (after Start); nil otherwise.
+func (s *Server) MetricsAddr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.metricsLn == nil {
+		return nil
+	}
+	return s.metricsLn.Addr()
 }
 
 // Addr is the address the node listens on (after Start).
@@ -204,6 +249,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if err := s.http.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, fmt.Errorf("core: http: %w", err))
 		_ = s.http.Close()
+	}
+	if s.metricsHTTP != nil {
+		if err := s.metricsHTTP.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("core: metrics http: %w", err))
+			_ = s.metricsHTTP.Close()
+		}
 	}
 	for _, t := range s.transports {
 		if err := t.Close(ctx); err != nil {

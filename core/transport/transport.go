@@ -30,6 +30,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/hub"
+	"github.com/switchboard-rt/switchboard/core/web"
 )
 
 // Transport is a running transport, mounted on the node's HTTP mux at its
@@ -52,6 +53,10 @@ type Node struct {
 	// AllowedOrigins is server.allowed_origins (see web.NewOrigins).
 	AllowedOrigins []string
 	Logger         *slog.Logger
+	// Limits caps connections per IP and per user and rate-limits
+	// connection attempts; check them with Limits.Connect after
+	// authenticating, before upgrading or streaming (nil: no limits).
+	Limits *web.Limits
 }
 
 // Config is a transport's settings, as registered: config.TransportConfig

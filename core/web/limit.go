@@ -55,11 +55,12 @@ func ClientIP(r *http.Request) string {
 
 // Connect checks a new WebSocket/SSE connection of user from r's IP before
 // it is upgraded or streamed. On success it returns release, which the
-// caller must call once when the connection ends; on refusal it returns
+// caller must call once when the connection ends (nil when no cap is set:
+// nothing to release); on refusal it returns
 // the wire error to answer (429, with RetryAfter set when waiting helps).
 func (l *Limits) Connect(r *http.Request, user string) (release func(), werr *wire.Error, retryAfter time.Duration) {
 	if l == nil {
-		return func() {}, nil, 0
+		return nil, nil, 0
 	}
 	ip := ClientIP(r)
 	if ok, wait := l.connect.Allow(ip); !ok {
@@ -72,6 +73,9 @@ func (l *Limits) Connect(r *http.Request, user string) (release func(), werr *wi
 	}
 	if l.o.MaxConnsPerUser > 0 && l.perUser[user] >= l.o.MaxConnsPerUser {
 		return nil, wire.NewError(wire.RateLimited, "too many connections for this user (max "+strconv.Itoa(l.o.MaxConnsPerUser)+")"), time.Second
+	}
+	if l.o.MaxConnsPerIP <= 0 && l.o.MaxConnsPerUser <= 0 {
+		return nil, nil, 0 // nothing to count
 	}
 	l.perIP[ip]++
 	l.perUser[user]++
@@ -92,6 +96,22 @@ func dec(m map[string]int, k string) {
 		return
 	}
 	m[k]--
+}
+
+// ReleaseOn calls release once done is closed, or at once if done is nil
+// (the connection never started). A nil release does nothing: without
+// caps no goroutine waits per connection.
+func ReleaseOn(done <-chan struct{}, release func()) {
+	switch {
+	case release == nil:
+	case done == nil:
+		release()
+	default:
+		go func() {
+			<-done
+			release()
+		}()
+	}
 }
 
 // Publish checks one publish request made with key.

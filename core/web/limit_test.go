@@ -67,7 +67,7 @@ func TestKeyedRate(t *testing.T) {
 		t.Fatal("rate 0 must be off")
 	}
 	var nilLimits *Limits
-	if rel, werr, _ := nilLimits.Connect(newReq("1.2.3.4:5").r, "u"); werr != nil || rel == nil {
+	if rel, werr, _ := nilLimits.Connect(newReq("1.2.3.4:5").r, "u"); werr != nil || rel != nil {
 		t.Fatal("nil Limits must allow")
 	}
 }

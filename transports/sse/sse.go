@@ -28,6 +28,7 @@ type Transport struct {
 	hub     *hub.Hub
 	auth    *auth.Authenticator
 	origins *web.Origins
+	limits  *web.Limits
 	log     *slog.Logger
 	format  hub.Format
 	closed  atomic.Bool
@@ -41,7 +42,7 @@ func New(cfg Config, n transport.Node) *Transport {
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "sse")}
+	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), limits: n.Limits, log: log.With("component", "sse")}
 	t.format = h.RegisterFormat(Name, encoder{})
 	return t
 }
@@ -71,6 +72,14 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		t.fail(w, wire.Errorf(wire.Unauthorized, "%v", err))
 		return
+	}
+	release, lerr, wait := t.limits.Connect(r, p.User)
+	if lerr != nil {
+		web.Refuse(w, lerr, wait)
+		return
+	}
+	if release != nil {
+		defer release()
 	}
 	rooms, since, werr := t.parse(r)
 	if werr != nil {

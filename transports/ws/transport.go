@@ -30,6 +30,7 @@ type Transport struct {
 	hub      *hub.Hub
 	auth     *auth.Authenticator
 	origins  *web.Origins
+	limits   *web.Limits
 	log      *slog.Logger
 	format   hub.Format
 	poller   *poller
@@ -50,7 +51,7 @@ func New(cfg Config, n transport.Node) (*Transport, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), log: log.With("component", "ws"),
+	t := &Transport{cfg: cfg, hub: h, auth: a, origins: web.NewOrigins(origins), limits: n.Limits, log: log.With("component", "ws"),
 		rejected: h.Metrics().RejectedUpgrade, stop: make(chan struct{})}
 	t.format = h.RegisterFormat(Name, encoder{})
 	t.upgrader = ws.HTTPUpgrader{Timeout: time.Duration(cfg.HandshakeTimeout)}
@@ -80,6 +81,14 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.reject(w, wire.Unauthorized, "unauthorized", err.Error())
 		return
 	}
+	release, lerr, wait := t.limits.Connect(r, p.User)
+	if lerr != nil {
+		t.rejected.WithLabelValues(Name, "rate_limited").Inc()
+		web.Refuse(w, lerr, wait)
+		return
+	}
+	var done <-chan struct{} // the connection's end, once it has a client
+	defer func() { web.ReleaseOn(done, release) }()
 	if status, msg := upgradeProblem(r); status != 0 {
 		if status == http.StatusUpgradeRequired {
 			w.Header().Set("Sec-WebSocket-Version", "13")
@@ -101,6 +110,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.touch()
 	c.limiter = newLimiter(t.cfg.RateLimit, t.cfg.RateBurst)
 	c.client = t.hub.NewClient(p, t.format, c, int64(t.cfg.QueueBytes))
+	done = c.client.Done()
 	c.client.Send((&reply{Op: "welcome", Conn: c.client.ID(), User: p.User}).frame())
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its handshake.

@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/metrics"
+	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
@@ -41,13 +43,25 @@ type Options struct {
 	// Types is the event catalogue the publish API validates data against
 	// (nil: none).
 	Types ingest.Types
+	// Limits rate-limits the publish API per key (nil: no limits).
+	Limits *web.Limits
+	// BodyTimeout bounds reading a request's body and writing its answer
+	// on every route but the Mounts (streams); 0: no bound.
+	BodyTimeout time.Duration
+	// MetricsApart leaves /metrics off this mux (it is served on its own
+	// listener through MetricsHandler).
+	MetricsApart bool
+	// MetricsKey, when set, is required as "Authorization: Bearer KEY" on
+	// /metrics.
+	MetricsKey string
 }
 
 // API serves HTTP.
 type API struct {
-	o   Options
-	log *slog.Logger
-	mux *http.ServeMux
+	o      Options
+	log    *slog.Logger
+	mux    *http.ServeMux
+	mounts map[string]bool
 }
 
 // New builds the mux.
@@ -55,7 +69,7 @@ func New(o Options) *API {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := &API{o: o, log: o.Logger.With("component", "api"), mux: http.NewServeMux()}
+	a := &API{o: o, log: o.Logger.With("component", "api"), mux: http.NewServeMux(), mounts: map[string]bool{}}
 	a.mux.HandleFunc("POST /v1/publish", a.publish)
 	a.mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
@@ -67,9 +81,12 @@ func New(o Options) *API {
 	})
 	a.mux.HandleFunc("GET /healthz", a.healthz)
 	a.mux.HandleFunc("GET /readyz", a.readyz)
-	a.mux.Handle("GET /metrics", o.Metrics.Handler())
+	if !o.MetricsApart {
+		a.mux.Handle("GET /metrics", a.MetricsHandler())
+	}
 	for path, h := range o.Mounts {
 		a.mux.Handle("GET "+path, h)
+		a.mounts[path] = true
 	}
 	a.mux.HandleFunc("/", a.noRoute)
 	return a
@@ -101,8 +118,49 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 // Handle mounts another handler (plugins' routes).
 func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) }
 
-// ServeHTTP serves the mux.
-func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the mux. Every answer carries the headers of
+// web.SetHeaders. The connection's deadlines are per request: a stream (a
+// Mount: WebSocket, SSE) has none, since the server's deadlines outlive
+// the request on a keep-alive connection and a hijacked one; every other
+// route gets BodyTimeout to read its body and write its answer. The
+// server's own ReadTimeout and WriteTimeout stay 0 for that reason.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	web.SetHeaders(w.Header())
+	rc := http.NewResponseController(w)
+	if a.mounts[r.URL.Path] {
+		_ = rc.SetReadDeadline(time.Time{})
+		_ = rc.SetWriteDeadline(time.Time{})
+	} else if a.o.BodyTimeout > 0 {
+		end := time.Now().Add(a.o.BodyTimeout)
+		_ = rc.SetReadDeadline(end)
+		_ = rc.SetWriteDeadline(end)
+	}
+	a.mux.ServeHTTP(w, r)
+}
+
+// MetricsHandler serves /metrics, behind MetricsKey when it is set.
+func (a *API) MetricsHandler() http.Handler {
+	h := a.o.Metrics.Handler()
+	if a.o.MetricsKey == "" {
+		return h
+	}
+	want := []byte("Bearer " + a.o.MetricsKey)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			wire.Write(w, wire.NewError(wire.Unauthorized, "/metrics requires Authorization: Bearer <server.metrics_key>"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// refuseBeforeBody writes e on a request whose body was not read, and
+// closes the connection after it: net/http would otherwise read up to
+// 256 KiB of the body to reuse the connection, at the sender's pace.
+func refuseBeforeBody(w http.ResponseWriter, e *wire.Error) {
+	w.Header().Set("Connection", "close")
+	wire.Write(w, e)
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/event"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
+	"github.com/switchboard-rt/switchboard/core/web"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
@@ -36,7 +37,12 @@ func CorrelationID(r *http.Request) string {
 
 func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 	if !a.o.Auth.APIKeyFromRequest(r) {
-		wire.Write(w, wire.NewError(wire.Unauthorized, "a valid X-Api-Key header is required"))
+		refuseBeforeBody(w, wire.NewError(wire.Unauthorized, "a valid X-Api-Key header is required"))
+		return
+	}
+	if ok, wait := a.o.Limits.Publish(r.Header.Get("X-Api-Key")); !ok {
+		w.Header().Set("Connection", "close")
+		web.Refuse(w, wire.NewError(wire.RateLimited, "publish rate limit of this API key reached (server.publish_rate)"), wait)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(a.o.Publish.MaxBodyBytes)))

@@ -29,6 +29,9 @@ func (in *instance) route(rt *pluginv1.Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := in.h.o.Auth.FromRequest(r)
 		if err != nil {
+			// Refused before its body is read; closing the connection
+			// spares reading it at the sender's pace.
+			w.Header().Set("Connection", "close")
 			wire.Write(w, wire.NewError(wire.Unauthorized, err.Error()))
 			return
 		}
