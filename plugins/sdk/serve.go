@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -32,7 +33,7 @@ func Serve[C any](factory func(cfg C, h Host) (Plugin, error)) {
 			pluginv1.ProtocolVersion: {pluginv1.PluginName: &pluginv1.GRPCPlugin{Impl: s, OnBroker: s.setBroker}},
 		},
 		GRPCServer: plugin.DefaultGRPCServer,
-		Logger:     hclog.New(&hclog.LoggerOptions{Output: os.Stderr, JSONFormat: true, Level: hclog.Info}),
+		Logger:     hclog.New(&hclog.LoggerOptions{Output: logOut, JSONFormat: true, Level: hclog.Info}),
 	})
 }
 
@@ -231,10 +232,17 @@ func (s *server[C]) Stop(ctx context.Context, _ *pluginv1.StopRequest) (*pluginv
 	return &pluginv1.StopResponse{}, nil
 }
 
-// newLogger writes JSON lines to stderr with go-plugin's (hclog) keys, so
-// the core logs them at their level with their attributes.
+// logOut is the process's real stderr, taken before plugin.Serve points
+// os.Stderr at a pipe whose lines the host discards; go-plugin reads the
+// real one line by line and logs each JSON record.
+var logOut io.Writer = os.Stderr
+
+// newLogger writes one JSON line per record to the real stderr with
+// go-plugin's (hclog) keys and time format, so the core logs each at its
+// level with its attributes. Without hclog's exact time layout go-plugin
+// takes the line for plain text and logs it whole at debug.
 func newLogger() *slog.Logger {
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
+	return slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
 				return a
@@ -247,6 +255,7 @@ func newLogger() *slog.Logger {
 				a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
 			case slog.TimeKey:
 				a.Key = "@timestamp"
+				a.Value = slog.StringValue(a.Value.Time().Format(hclog.TimeFormatJSON))
 			}
 			return a
 		},

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
@@ -47,6 +48,7 @@ func main() {
 		p.rt.Handle("POST", "/test/revoke/{user}/{room}", p.revoke)
 		p.rt.Handle("GET", "/test/seen", p.seenIDs)
 		p.rt.Handle("GET", "/test/sleep", p.sleep)
+		p.rt.Handle("POST", "/test/fail", p.fail)
 		return p, nil
 	})
 }
@@ -169,4 +171,10 @@ func (p *plug) sleep(ctx context.Context, r *sdk.Request) (*sdk.Response, error)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// fail logs a warning with ?note= and answers 500.
+func (p *plug) fail(_ context.Context, r *sdk.Request) (*sdk.Response, error) {
+	p.host.Logger().Warn("about to fail", "note", r.Query.Get("note"))
+	return nil, errors.New("test failure")
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"google.golang.org/grpc"
@@ -70,14 +69,6 @@ func (in *instance) schema(typ string) *jsonschema.Schema {
 	return in.schemas[typ]
 }
 
-// hclogWriter forwards go-plugin's log lines to slog.
-type hclogWriter struct{ log *slog.Logger }
-
-func (w hclogWriter) Write(p []byte) (int, error) {
-	w.log.Info(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 // start launches the process, serves it the Host service, configures it
 // and reads its description.
 func (in *instance) start(ctx context.Context) error {
@@ -90,7 +81,9 @@ func (in *instance) start(ctx context.Context) error {
 		return err
 	}
 	setPdeathsig(cmd)
-	logger := hclog.New(&hclog.LoggerOptions{Name: "plugin." + name, Level: hclog.Info, Output: hclogWriter{in.log}})
+	// The plugin's JSON log lines on stderr come back through this logger
+	// one record each, at their level (see slogHclog).
+	logger := newSlogHclog(in.log)
 	stderr := &stderrHead{}
 	cl := plugin.NewClient(&plugin.ClientConfig{
 		Stderr:          stderr,

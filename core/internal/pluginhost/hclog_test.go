@@ -1,0 +1,48 @@
+package pluginhost
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// go-plugin calls its logger once per JSON line of the plugin's stderr,
+// with the line's level and attributes plus a timestamp: each becomes one
+// slog record at that level, with the wrapped logger's plugin=NAME, the
+// record's attributes, no timestamp attribute and no hclog text in it.
+func TestSlogHclogOneRecordPerLine(t *testing.T) {
+	var buf bytes.Buffer
+	base := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo})).With("plugin", "projects")
+	var l hclog.Logger = newSlogHclog(base)
+	l = l.Named("switchboard") // as go-plugin does, after the executable
+	if got := l.GetLevel(); got != hclog.Info {
+		t.Errorf("GetLevel = %v, want info (the slog handler's)", got)
+	}
+	l.Warn("about to fail", "note", "n-1", "timestamp", "2026-12-03T12:00:00.000Z")
+	l.Debug("dropped: below the handler's level")
+	l.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true}).Write([]byte("[ERROR] plain line\n"))
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2:\n%s", len(lines), buf.String())
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec["level"] != "WARN" || rec["msg"] != "about to fail" || rec["plugin"] != "projects" || rec["note"] != "n-1" {
+		t.Errorf("record %v, want WARN \"about to fail\" plugin=projects note=n-1", rec)
+	}
+	if _, ok := rec["timestamp"]; ok {
+		t.Errorf("record %v carries go-plugin's timestamp attribute", rec)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec["level"] != "ERROR" || rec["msg"] != "plain line" {
+		t.Errorf("standard writer record %v, want ERROR \"plain line\"", rec)
+	}
+}
