@@ -205,6 +205,18 @@ func (c *conn) recoverRead() {
 	_ = c.nc.Close()
 }
 
+// readBuffered reads the frames that came right behind the handshake, on
+// the upgrade's goroutine; a panic closes the connection as in onReadable
+// (net/http's own recover would leave a hijacked connection open).
+func (c *conn) readBuffered(br *bufio.Reader) bool {
+	ok := false
+	func() {
+		defer c.recoverRead()
+		ok = c.readFrames(br)
+	}()
+	return ok
+}
+
 // onReadable runs on a fresh goroutine when the poller sees input.
 func (t *Transport) onReadable(c *conn) {
 	if !c.reading.CompareAndSwap(false, true) {

@@ -114,7 +114,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.client.Send((&reply{Op: "welcome", Conn: c.client.ID(), User: p.User}).frame())
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its handshake.
-		if !c.readFrames(rw.Reader) {
+		if !c.readBuffered(rw.Reader) {
 			return
 		}
 	}
