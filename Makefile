@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run test lint fmt bench generate clean
+.PHONY: all build run test lint fmt bench fuzz generate clean
 
 all: build
 
@@ -28,6 +28,27 @@ lint:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# Fuzzing: each native fuzz test for FUZZTIME. `make test` runs their seeds
+# (f.Add and testdata/fuzz) as ordinary tests; this explores beyond them.
+# A failure writes the input under the package's testdata/fuzz: commit it
+# with the fix, and it becomes a seed.
+FUZZTIME ?= 30s
+FUZZ := \
+	./core/internal/ingest:FuzzDecodeJSON \
+	./core/internal/api:FuzzDecodePublish \
+	./plugins/sdk:FuzzRequestDecode \
+	./transports/sse:FuzzParse \
+	./transports/ws:FuzzDecodeFrame \
+	./core/room:FuzzParse \
+	./core/auth:FuzzVerify \
+	./schema/hclconf:FuzzParseSize
+
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+	  echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 # Benchmarks: hub fan-out at 1/100/1000 members and the transports' encoders.
 bench:
