@@ -60,8 +60,8 @@ type Server struct {
 	LogLevel string `hcl:"log_level" json:"log_level"`
 	// LogFormat is text or json. Zero ("") is invalid.
 	LogFormat string `hcl:"log_format" json:"log_format"`
-	// BodyTimeout bounds reading one request's body (and writing its
-	// answer) on the API routes; WebSocket and SSE streams are not bound.
+	// BodyTimeout bounds reading one request's body, and again writing its
+	// answer, on the API routes; WebSocket and SSE streams are not bound.
 	// Zero: no bound.
 	BodyTimeout hclconf.Duration `hcl:"body_timeout" json:"body_timeout"`
 	// IdleTimeout closes a keep-alive connection idle this long. Zero: no bound.

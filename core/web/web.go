@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Origins checks the Origin header of browser requests.
@@ -54,6 +57,16 @@ func (o *Origins) Allowed(r *http.Request) bool {
 		scheme = "https"
 	}
 	return strings.EqualFold(u.Scheme, scheme) && strings.EqualFold(u.Host, r.Host)
+}
+
+// RefuseBeforeBody writes e on a request whose body is not read and closes
+// the connection after the answer: a read deadline of now keeps net/http
+// from draining up to 256 KiB of the body, at the sender's pace, to reuse
+// the connection.
+func RefuseBeforeBody(w http.ResponseWriter, e *wire.Error) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	w.Header().Set("Connection", "close")
+	wire.Write(w, e)
 }
 
 // SetHeaders sets the headers every answer of the node carries:

@@ -45,8 +45,8 @@ type Options struct {
 	Types ingest.Types
 	// Limits rate-limits the publish API per key (nil: no limits).
 	Limits *web.Limits
-	// BodyTimeout bounds reading a request's body and writing its answer
-	// on every route but the Mounts (streams); 0: no bound.
+	// BodyTimeout bounds reading a request's body, and again writing its
+	// answer, on every route but the Mounts (streams); 0: no bound.
 	BodyTimeout time.Duration
 	// MetricsApart leaves /metrics off this mux (it is served on its own
 	// listener through MetricsHandler).
@@ -122,7 +122,8 @@ func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) 
 // web.SetHeaders. The connection's deadlines are per request: a stream (a
 // Mount: WebSocket, SSE) has none, since the server's deadlines outlive
 // the request on a keep-alive connection and a hijacked one; every other
-// route gets BodyTimeout to read its body and write its answer. The
+// route gets BodyTimeout to read its body, and as long again to write its
+// answer. The
 // server's own ReadTimeout and WriteTimeout stay 0 for that reason.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	web.SetHeaders(w.Header())
@@ -133,7 +134,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if a.o.BodyTimeout > 0 {
 		end := time.Now().Add(a.o.BodyTimeout)
 		_ = rc.SetReadDeadline(end)
-		_ = rc.SetWriteDeadline(end)
+		// The answer gets its own BodyTimeout: a body cut off still
+		// hears why.
+		_ = rc.SetWriteDeadline(end.Add(a.o.BodyTimeout))
 	}
 	a.mux.ServeHTTP(w, r)
 }
@@ -156,10 +159,10 @@ func (a *API) MetricsHandler() http.Handler {
 
 // refuseBeforeBody writes e on a request whose body was not read, and
 // closes the connection after it: net/http would otherwise read up to
-// 256 KiB of the body to reuse the connection, at the sender's pace.
+// 256 KiB of the body after the answer to reuse the connection, at the
+// sender's pace.
 func refuseBeforeBody(w http.ResponseWriter, e *wire.Error) {
-	w.Header().Set("Connection", "close")
-	wire.Write(w, e)
+	web.RefuseBeforeBody(w, e)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -41,6 +41,7 @@ func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, wait := a.o.Limits.Publish(r.Header.Get("X-Api-Key")); !ok {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now()) // the body is not read
 		w.Header().Set("Connection", "close")
 		web.Refuse(w, wire.NewError(wire.RateLimited, "publish rate limit of this API key reached (server.publish_rate)"), wait)
 		return

@@ -9,6 +9,7 @@ import (
 	"regexp"
 
 	"github.com/switchboard-rt/switchboard/core/internal/api"
+	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 	"google.golang.org/grpc/codes"
@@ -29,10 +30,7 @@ func (in *instance) route(rt *pluginv1.Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := in.h.o.Auth.FromRequest(r)
 		if err != nil {
-			// Refused before its body is read; closing the connection
-			// spares reading it at the sender's pace.
-			w.Header().Set("Connection", "close")
-			wire.Write(w, wire.NewError(wire.Unauthorized, err.Error()))
+			web.RefuseBeforeBody(w, wire.NewError(wire.Unauthorized, err.Error()))
 			return
 		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, in.h.o.MaxBodyBytes))
