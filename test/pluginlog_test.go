@@ -108,3 +108,40 @@ func TestPluginLogsReachRouterLog(t *testing.T) {
 		}
 	}
 }
+
+// A plugin that panics leaves one error record with its stack in the
+// router's log, not one record per line of the stack.
+func TestPluginPanicIsOneRecord(t *testing.T) {
+	cfg := testnode.ConfigHCL(t, fmt.Sprintf("plugin \"test\" {\n  path = %q\n}\n", bins[testPkg]))
+	rc := newRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := core.New(ctx, cfg, slog.New(rc))
+	if err != nil {
+		t.Fatalf("core.New: %v", err)
+	}
+	n := testnode.Adopt(t, cfg, s)
+	if st, b := n.Do("POST", "/v1/test/crash", nil, authz(n.Token("u1"))); st != 204 {
+		t.Fatalf("POST /v1/test/crash: %d %s", st, b)
+	}
+	var got []rec
+	poll.Until(t, "the plugin's panic in the router's log", func() bool {
+		got = rc.find("plugin panicked")
+		return len(got) > 0
+	})
+	// The process is gone and restarted by now: its stderr is finished.
+	poll.Until(t, "the plugin restarted", func() bool { return len(rc.find("plugin started")) >= 2 })
+	if got = rc.find("plugin panicked"); len(got) != 1 {
+		t.Fatalf("%d panic records, want 1", len(got))
+	}
+	p := got[0]
+	if p.level != slog.LevelError || p.attrs["plugin"] != "test" || p.attrs["panic"] != "panic: testplugin: injected crash" ||
+		!strings.Contains(p.attrs["stack"], "main.(*plug).crash") {
+		t.Errorf("panic record: level %v attrs %v", p.level, p.attrs)
+	}
+	for _, x := range rc.all() {
+		if strings.HasPrefix(x.msg, "goroutine ") || strings.Contains(x.msg, "testplugin/main.go") {
+			t.Errorf("a stack line logged as its own record: %q", x.msg)
+		}
+	}
+}

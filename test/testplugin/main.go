@@ -49,6 +49,7 @@ func main() {
 		p.rt.Handle("GET", "/test/seen", p.seenIDs)
 		p.rt.Handle("GET", "/test/sleep", p.sleep)
 		p.rt.Handle("POST", "/test/fail", p.fail)
+		p.rt.Handle("POST", "/test/crash", p.crash)
 		return p, nil
 	})
 }
@@ -177,4 +178,14 @@ func (p *plug) sleep(ctx context.Context, r *sdk.Request) (*sdk.Response, error)
 func (p *plug) fail(_ context.Context, r *sdk.Request) (*sdk.Response, error) {
 	p.host.Logger().Warn("about to fail", "note", r.Query.Get("note"))
 	return nil, errors.New("test failure")
+}
+
+// crash panics on another goroutine: the plugin process dies (the core
+// restarts it) after answering 202.
+func (p *plug) crash(context.Context, *sdk.Request) (*sdk.Response, error) {
+	go func() {
+		time.Sleep(10 * time.Millisecond) // let the answer go out first
+		panic("testplugin: injected crash")
+	}()
+	return sdk.NoContent(), nil
 }

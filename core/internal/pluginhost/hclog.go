@@ -9,6 +9,7 @@ import (
 	"log"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,14 +21,67 @@ import (
 // becomes one slog record at its own level, tagged plugin=NAME (by the
 // logger it wraps). Its own records (starting, exited) arrive the same way.
 type slogHclog struct {
-	log  *slog.Logger
-	name string
-	args []any
+	log   *slog.Logger
+	name  string
+	args  []any
+	panic *panicLines // shared by the copies With and Named make
 }
 
 var _ hclog.Logger = (*slogHclog)(nil)
 
-func newSlogHclog(l *slog.Logger) *slogHclog { return &slogHclog{log: l} }
+func newSlogHclog(l *slog.Logger) *slogHclog { return &slogHclog{log: l, panic: &panicLines{}} }
+
+// panicLines gathers a plugin's panic or fatal error: go-plugin logs the
+// message and then every line of the stack as separate errors; they become
+// one record ("plugin panicked", panic=first line, stack=the rest) once
+// no line came for panicQuiet.
+type panicLines struct {
+	mu    sync.Mutex
+	lines []string
+	timer *time.Timer
+}
+
+const (
+	panicQuiet    = 200 * time.Millisecond
+	panicMaxLines = 400
+)
+
+// add keeps msg if it starts or continues a panic and reports whether it did.
+func (s *slogHclog) addPanic(level hclog.Level, msg string, args []any) bool {
+	p := s.panic
+	if p == nil || level != hclog.Error || len(args) > 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.lines) == 0 && !strings.HasPrefix(msg, "panic: ") && !strings.HasPrefix(msg, "fatal error: ") {
+		return false
+	}
+	if len(p.lines) < panicMaxLines {
+		p.lines = append(p.lines, msg)
+	}
+	if p.timer == nil {
+		p.timer = time.AfterFunc(panicQuiet, s.flushPanic)
+	} else {
+		p.timer.Reset(panicQuiet)
+	}
+	return true
+}
+
+func (s *slogHclog) flushPanic() {
+	p := s.panic
+	p.mu.Lock()
+	lines := p.lines
+	p.lines, p.timer = nil, nil
+	p.mu.Unlock()
+	if len(lines) == 0 {
+		return
+	}
+	r := slog.NewRecord(time.Now(), slog.LevelError, "plugin panicked", 0)
+	r.Add(s.args...)
+	r.AddAttrs(slog.String("panic", lines[0]), slog.String("stack", strings.TrimSpace(strings.Join(lines[1:], "\n"))))
+	_ = s.log.Handler().Handle(context.Background(), r)
+}
 
 // dropped are attributes go-plugin adds that slog already records.
 var dropped = map[string]bool{"timestamp": true}
@@ -48,6 +102,9 @@ func toSlog(l hclog.Level) slog.Level {
 }
 
 func (s *slogHclog) Log(level hclog.Level, msg string, args ...any) {
+	if s.addPanic(level, msg, args) {
+		return
+	}
 	lv := toSlog(level)
 	ctx := context.Background()
 	if !s.log.Enabled(ctx, lv) {

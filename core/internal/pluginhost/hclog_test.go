@@ -2,6 +2,7 @@ package pluginhost
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"strings"
@@ -46,3 +47,43 @@ func TestSlogHclogOneRecordPerLine(t *testing.T) {
 		t.Errorf("standard writer record %v, want ERROR \"plain line\"", rec)
 	}
 }
+
+// A plugin's panic reaches go-plugin as one error per stack line; the
+// router logs it as one record with the stack as an attribute.
+func TestSlogHclogPanicIsOneRecord(t *testing.T) {
+	rec := &recordOnce{ch: make(chan slog.Record, 4)}
+	l := newSlogHclog(slog.New(rec).With("plugin", "projects"))
+	for _, line := range []string{"panic: boom", "", "goroutine 1 [running]:", "main.main()", "\t/src/main.go:12 +0x1d"} {
+		l.Error(line)
+	}
+	r := <-rec.ch
+	attrs := map[string]string{}
+	r.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value.String(); return true })
+	if r.Level != slog.LevelError || r.Message != "plugin panicked" || attrs["panic"] != "panic: boom" ||
+		attrs["stack"] != "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:12 +0x1d" {
+		t.Fatalf("record %v %q %q", r.Level, r.Message, attrs)
+	}
+	l.Error("after", "k", "v") // an ordinary error is its own record
+	if r := <-rec.ch; r.Message != "after" {
+		t.Fatalf("record %q, want after", r.Message)
+	}
+	if len(rec.ch) != 0 {
+		t.Fatalf("%d extra records", len(rec.ch))
+	}
+}
+
+type recordOnce struct {
+	ch    chan slog.Record
+	attrs []slog.Attr
+}
+
+func (r *recordOnce) Enabled(context.Context, slog.Level) bool { return true }
+func (r *recordOnce) Handle(_ context.Context, x slog.Record) error {
+	x.AddAttrs(r.attrs...)
+	r.ch <- x
+	return nil
+}
+func (r *recordOnce) WithAttrs(as []slog.Attr) slog.Handler {
+	return &recordOnce{ch: r.ch, attrs: append(append([]slog.Attr(nil), r.attrs...), as...)}
+}
+func (r *recordOnce) WithGroup(string) slog.Handler { return r }
