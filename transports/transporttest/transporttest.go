@@ -12,12 +12,14 @@ package transporttest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
@@ -77,6 +79,7 @@ func Run(t *testing.T, h Harness) {
 		{"SlowConsumerIsCutOff", slowConsumer},
 		{"PresenceJoinAndLeave", presence},
 		{"ShutdownEndsTheConnection", shutdown},
+		{"ExpiredTokenEndsTheConnection", tokenExpiry},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, h) })
@@ -310,6 +313,44 @@ func shutdown(t *testing.T, h Harness) {
 		}
 		if err != nil {
 			t.Fatalf("after shutdown: %v, want ErrEnded", err)
+		}
+	}
+}
+
+// tokenExpiry: a connection whose token expires ends with token_expired
+// (WS: error frame and close 4001; SSE: error event, then the end), at exp
+// and not before; an event published after exp does not reach it
+// (docs/PROTOCOL.md §3.6, §4.3).
+func tokenExpiry(t *testing.T, h Harness) {
+	n := start(t)
+	secret := []byte(n.Cfg.Auth.JWTSecret)
+	now := time.Now()
+	tok, err := auth.Mint(secret, "u1", []string{"w1"}, 2*time.Second, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := now.Add(2 * time.Second).Truncate(time.Second) // at least 1 s away
+	c := join(t, h, n, tok, nil, "workspace:w1")
+	seq := n.PublishOK("demo.before", 1, "workspace:w1")
+	if e := next(t, c); e.Seq != seq {
+		t.Fatalf("seq %d, want %d", e.Seq, seq)
+	}
+	for {
+		e, err := c.Next(wait)
+		if errors.Is(err, ErrEnded) {
+			if time.Now().Before(exp) {
+				t.Fatalf("ended before exp %s: %v", exp, err)
+			}
+			if !strings.Contains(err.Error(), string(wire.TokenExpired)) {
+				t.Fatalf("ended with %v, want it to say %s", err, wire.TokenExpired)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("waiting for the expiry: %v, want ErrEnded", err)
+		}
+		if e.Seq != 0 {
+			t.Fatalf("event %d %s after the one published before exp", e.Seq, e.Type())
 		}
 	}
 }
