@@ -60,7 +60,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	a, err := auth.New(auth.Options{
 		HS256Secret: []byte(cfg.Auth.JWTSecret), JWKSFile: cfg.Auth.JWKSFile,
 		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, Leeway: time.Duration(cfg.Auth.Leeway),
-		APIKeys: cfg.Auth.APIKeys,
+		APIKeys: cfg.Auth.APIKeys, ScopedAPIKeys: cfg.Auth.ScopedKeys(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("core: auth: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
@@ -243,5 +244,43 @@ func TestOperationsEndpoints(t *testing.T) {
 	}
 	if st, _ := n.Do("POST", "/healthz", nil, nil); st != 405 {
 		t.Fatalf("POST /healthz: %d", st)
+	}
+}
+
+// A scoped API key (auth api_key "NAME") publishes only to its room and
+// type patterns: outside them is 403 forbidden naming the room or type,
+// and nothing is stored; core-owned types stay refused; the unscoped key
+// keeps publishing anywhere.
+func TestPublishWithAScopedKey(t *testing.T) {
+	cfg := testnode.Config(t)
+	cfg.Auth.APIKey = []config.APIKey{{Name: "crm", Key: "crm-key", Rooms: []string{"workspace:w1", "project:*"}, Types: []string{"pm.*", "note.added"}}}
+	n := testnode.Start(t, cfg)
+	c := n.DialWS(n.Token("u1", "w1"))
+	c.Join("workspace:w1")
+	crm := map[string]string{"X-Api-Key": "crm-key"}
+	st, b := n.Do("POST", "/v1/publish", `{"rooms":["workspace:w1","project:p9"],"type":"note.added","data":{"n":1}}`, crm)
+	if st != http.StatusOK {
+		t.Fatalf("inside the scope: %d %s", st, b)
+	}
+	first := c.NextEvent()
+	for _, tc := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`{"rooms":["workspace:w1"],"type":"note.removed","data":1}`, 403, `forbidden","message":"forbidden: type \"note.removed\" is outside the API key's types (api_key \"crm\")`},
+		{`{"rooms":["workspace:w1","workspace:w2"],"type":"pm.x","data":1}`, 403, `rooms[1]: \"workspace:w2\" is outside the API key's rooms`},
+		{`[{"rooms":["workspace:w1"],"type":"pm.x","data":1},{"rooms":["user:u1"],"type":"pm.x","data":1}]`, 403, `event 1: forbidden: rooms[0]: \"user:u1\"`},
+		{`{"rooms":["workspace:w1"],"type":"access.revoked","data":{"room":"workspace:w1"}}`, 400, `sent by the router itself`},
+	} {
+		st, b := n.Do("POST", "/v1/publish", tc.body, crm)
+		if st != tc.status || !strings.Contains(string(b), tc.want) {
+			t.Errorf("%s: got %d %s, want %d with %s", tc.body, st, b, tc.status, tc.want)
+		}
+	}
+	// The unscoped key is not limited; and nothing refused was delivered.
+	seq := n.PublishOK("app.other", 1, "workspace:w1")
+	if f := c.NextEvent(); f.Seq != seq || f.Seq <= first.Seq {
+		t.Fatalf("after the refusals: %+v, want seq %d", f, seq)
 	}
 }

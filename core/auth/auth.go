@@ -64,6 +64,8 @@ type Options struct {
 	// APIKeys are the keys accepted by CheckAPIKey. Empty entries are ignored;
 	// no keys means every API key is refused.
 	APIKeys []string
+	// ScopedAPIKeys are keys limited to some rooms and types (see KeyScope).
+	ScopedAPIKeys []ScopedKey
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
@@ -83,7 +85,7 @@ type Authenticator struct {
 	audience jwt.Audience
 	leeway   time.Duration
 	now      func() time.Time
-	apiKeys  [][sha256.Size]byte // SHA-256 of each configured API key
+	apiKeys  []apiKey // each configured API key by SHA-256, with its scope
 }
 
 // New builds an Authenticator. It reads and validates Options.JWKSFile once;
@@ -131,7 +133,12 @@ func New(opts Options) (*Authenticator, error) {
 	}
 	for _, k := range opts.APIKeys {
 		if k != "" {
-			a.apiKeys = append(a.apiKeys, sha256.Sum256([]byte(k)))
+			a.apiKeys = append(a.apiKeys, apiKey{sum: sha256.Sum256([]byte(k))})
+		}
+	}
+	for _, k := range opts.ScopedAPIKeys {
+		if k.Key != "" {
+			a.apiKeys = append(a.apiKeys, apiKey{sum: sha256.Sum256([]byte(k.Key)), scope: k.Scope})
 		}
 	}
 	return a, nil

@@ -40,9 +40,10 @@ func Example() {
 
 	r = httptest.NewRequest("POST", "/v1/publish", nil)
 	r.Header.Set("X-Api-Key", "publisher-key")
-	fmt.Println(a.APIKeyFromRequest(r))
+	scope, ok := a.APIKeyFromRequest(r)
+	fmt.Println(ok, scope.Scoped())
 	// Output:
 	// alice true false 2030-01-02T04:04:05Z <nil>
 	// true auth: invalid token: signature: HS256 verification failed
-	// true
+	// true false
 }

@@ -117,12 +117,12 @@ func TestAPIKeyFromRequest(t *testing.T) {
 			for k, v := range tc.header {
 				r.Header.Set(k, v)
 			}
-			if got := a.APIKeyFromRequest(r); got != tc.want {
+			if _, got := a.APIKeyFromRequest(r); got != tc.want {
 				t.Errorf("APIKeyFromRequest = %v, want %v", got, tc.want)
 			}
 		})
 	}
-	if a.APIKeyFromRequest(nil) {
+	if _, ok := a.APIKeyFromRequest(nil); ok {
 		t.Error("nil request accepted")
 	}
 }

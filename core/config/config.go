@@ -111,10 +111,26 @@ type Auth struct {
 	// APIKeys are the keys accepted in X-Api-Key from server-side publishers.
 	// Empty (the zero value) disables POST /v1/publish.
 	APIKeys []string `hcl:"api_keys" json:"api_keys"`
+	// APIKey are scoped publisher keys, one per api_key "NAME" block, in
+	// file order. Empty: none.
+	APIKey []APIKey `hcl:"api_key,block" json:"api_key"`
 	// DevSecrets is computed, not read from HCL: true when JWTSecret is
 	// DevJWTSecret or any API key is DevAPIKey. DefaultConfig, Load and Parse
 	// set it (after env overrides); it does not follow later changes in Go.
 	DevSecrets bool `hcl:"-" json:"dev_secrets"`
+}
+
+// APIKey is one `api_key "NAME" { key = …, rooms = […], types = […] }`
+// block in `auth`: a publisher key limited to some rooms and event types.
+type APIKey struct {
+	// Name is the block label; unique. It names the key in errors and logs.
+	Name string `hcl:"name,label" json:"name"`
+	// Key is the secret sent in X-Api-Key. Zero ("") is invalid.
+	Key string `hcl:"key" json:"key"`
+	// Rooms are room patterns, "kind:id" or "kind:*". Empty: any room.
+	Rooms []string `hcl:"rooms" json:"rooms"`
+	// Types are event type patterns, exact or "prefix.*". Empty: any type.
+	Types []string `hcl:"types" json:"types"`
 }
 
 // NATS is the `nats` block: the embedded NATS server, or an external cluster.

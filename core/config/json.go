@@ -48,6 +48,11 @@ func (a Auth) MarshalJSON() ([]byte, error) {
 	type plain Auth
 	a.JWTSecret = redact(a.JWTSecret)
 	a.APIKeys = list(a.APIKeys, true)
+	keys := make([]APIKey, len(a.APIKey))
+	for i, k := range a.APIKey {
+		keys[i] = APIKey{Name: k.Name, Key: redact(k.Key), Rooms: list(k.Rooms, false), Types: list(k.Types, false)}
+	}
+	a.APIKey = keys
 	return json.Marshal(plain(a))
 }
 

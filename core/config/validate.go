@@ -143,6 +143,7 @@ func (v *validator) auth(a *Auth) {
 			v.errf(p, fmt.Sprintf("api_keys[%d]", i), "must not begin or end with white space")
 		}
 	}
+	v.apiKeys(a)
 }
 
 func (v *validator) nats(n *NATS) {

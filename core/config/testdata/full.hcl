@@ -28,6 +28,11 @@ auth {
   expiry_grace = "30s"
   token_ttl  = "12h"
   api_keys   = ["publisher-key-1", "publisher-key-2"]
+  api_key "crm" {
+    key   = "crm-secret-key"
+    rooms = ["workspace:w1", "project:*"]
+    types = ["pm.*", "note.added"]
+  }
 }
 
 nats {

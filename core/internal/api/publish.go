@@ -36,7 +36,8 @@ func CorrelationID(r *http.Request) string {
 }
 
 func (a *API) publish(w http.ResponseWriter, r *http.Request) {
-	if !a.o.Auth.APIKeyFromRequest(r) {
+	scope, ok := a.o.Auth.APIKeyFromRequest(r)
+	if !ok {
 		refuseBeforeBody(w, wire.NewError(wire.Unauthorized, "a valid X-Api-Key header is required"))
 		return
 	}
@@ -67,14 +68,22 @@ func (a *API) publish(w http.ResponseWriter, r *http.Request) {
 		evs[i] = ingest.Event{ID: p.ID, Rooms: p.Rooms, Type: p.Type, Data: p.Data, Subject: p.Subject,
 			Actor: p.Actor, CorrelationID: corr}
 	}
-	checked, err := a.o.Ingest.Check(ingest.API(a.o.Types), evs)
+	src := ingest.API(a.o.Types)
+	if scope.Scoped() {
+		src = ingest.APIKey(a.o.Types, scope)
+	}
+	checked, err := a.o.Ingest.Check(src, evs)
 	if err != nil {
-		msg := err.Error()
+		msg, code := err.Error(), wire.BadRequest
 		var rf *ingest.Refusal
 		if errors.As(err, &rf) && batch && rf.Index >= 0 {
 			msg = fmt.Sprintf("event %d: %s", rf.Index, msg)
 		}
-		wire.Write(w, wire.NewError(wire.BadRequest, msg))
+		if rf != nil && rf.Forbidden {
+			code = wire.Forbidden
+			msg += fmt.Sprintf(" (api_key %q)", scope.Name)
+		}
+		wire.Write(w, wire.NewError(code, msg))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)

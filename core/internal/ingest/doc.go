@@ -14,7 +14,11 @@
 //  4. rooms: 1 to publish.max_rooms, each kind:id, none twice; on the
 //     publish API of a kind that exists (built in or owned by a plugin). A
 //     plugin's rooms are checked for syntax only: it relays its outbox as
-//     soon as it starts, before the kinds of later plugins are known;
+//     soon as it starts, before the kinds of later plugins are known.
+//     An API key limited to room and type patterns (auth api_key "NAME"
+//     blocks, see Scope) publishes only within them: outside is a
+//     *Refusal with Forbidden set (forbidden, 403), naming the type or
+//     room;
 //  5. id: [A-Za-z0-9._:-]{1,128} when given; required from a plugin (its
 //     outbox id);
 //  6. data: present, one JSON value, no object with a key twice (at any

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,6 +40,23 @@ type Source struct {
 	name   string // the CloudEvents source
 	plugin string // "" for the publish API
 	types  Types
+	scope  Scope // nil: any room and type
+}
+
+// Scope limits the rooms and types an API key may publish (an
+// auth.KeyScope).
+type Scope interface {
+	AllowsRoom(room string) bool
+	AllowsType(typ string) bool
+}
+
+// APIKey is the publish API for a key limited to scope: an event whose
+// type or any room is outside it is refused as forbidden. A nil scope is
+// API(types).
+func APIKey(types Types, scope Scope) Source {
+	s := API(types)
+	s.scope = scope
+	return s
 }
 
 // API is the publish API: types tells it the whole catalogue.
@@ -80,9 +98,15 @@ type Event struct {
 type Refusal struct {
 	Index int // the event's position in the batch; -1: the batch itself
 	Msg   string
+	// Forbidden: the event is well formed but outside the API key's
+	// scope (forbidden on the wire, 403), not a bad_request.
+	Forbidden bool
 }
 
 func (r *Refusal) Error() string { return r.Msg }
+
+// errScope marks a refusal for being outside an API key's scope.
+var errScope = errors.New("forbidden")
 
 // Batch is events that passed Check, ready to Store.
 type Batch struct {
@@ -126,7 +150,7 @@ func (g *Ingest) Check(src Source, evs []Event) (*Batch, error) {
 	b := &Batch{src: src, events: make([]checked, len(evs))}
 	for i := range evs {
 		if err := g.check(src, &evs[i], &b.events[i]); err != nil {
-			return nil, &Refusal{Index: i, Msg: err.Error()}
+			return nil, &Refusal{Index: i, Msg: err.Error(), Forbidden: errors.Is(err, errScope)}
 		}
 	}
 	return b, nil
@@ -142,6 +166,16 @@ func (g *Ingest) check(src Source, ev *Event, out *checked) error {
 	rooms, err := g.rooms(src, ev.Rooms)
 	if err != nil {
 		return err
+	}
+	if src.scope != nil {
+		if !src.scope.AllowsType(ev.Type) {
+			return fmt.Errorf("%w: type %q is outside the API key's types", errScope, ev.Type)
+		}
+		for i, r := range ev.Rooms {
+			if !src.scope.AllowsRoom(r) {
+				return fmt.Errorf("%w: rooms[%d]: %q is outside the API key's rooms", errScope, i, r)
+			}
+		}
 	}
 	if ev.ID != "" {
 		if err := event.ValidID(ev.ID); err != nil {

@@ -228,3 +228,37 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// scope is an API key's scope for the tests: rooms of kind project and
+// workspace:w1; types under pm.
+type scope struct{}
+
+func (scope) AllowsRoom(r string) bool { return strings.HasPrefix(r, "project:") || r == "workspace:w1" }
+func (scope) AllowsType(t string) bool { return strings.HasPrefix(t, "pm.") }
+
+func TestCheckScope(t *testing.T) {
+	g := testIngest(false)
+	src := APIKey(catalogue(t), scope{})
+	ok := Event{Rooms: []string{"project:p1", "workspace:w1"}, Type: "pm.x", Data: json.RawMessage(`1`)}
+	if _, err := g.Check(src, []Event{ok}); err != nil {
+		t.Fatalf("inside the scope: %v", err)
+	}
+	for _, tc := range []struct {
+		ev   Event
+		want string
+	}{
+		{Event{Rooms: []string{"project:p1"}, Type: "note.x", Data: json.RawMessage(`1`)}, `forbidden: type "note.x" is outside the API key's types`},
+		{Event{Rooms: []string{"project:p1", "workspace:w2"}, Type: "pm.x", Data: json.RawMessage(`1`)}, `forbidden: rooms[1]: "workspace:w2" is outside the API key's rooms`},
+		{Event{Rooms: []string{"project:p1"}, Type: "access.revoked", Data: json.RawMessage(`1`)}, "sent by the router itself"},
+	} {
+		_, err := g.Check(src, []Event{ok, tc.ev})
+		var rf *Refusal
+		if !errors.As(err, &rf) || rf.Index != 1 || !strings.Contains(rf.Msg, tc.want) || rf.Forbidden != strings.HasPrefix(tc.want, "forbidden") {
+			t.Errorf("%+v: got %#v, want %q", tc.ev, err, tc.want)
+		}
+	}
+	// The same event from an unscoped key passes.
+	if _, err := g.Check(API(catalogue(t)), []Event{{Rooms: []string{"workspace:w2"}, Type: "note.x", Data: json.RawMessage(`1`)}}); err != nil {
+		t.Fatal(err)
+	}
+}
