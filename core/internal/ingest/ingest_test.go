@@ -233,7 +233,9 @@ func BenchmarkCheck(b *testing.B) {
 // workspace:w1; types under pm.
 type scope struct{}
 
-func (scope) AllowsRoom(r string) bool { return strings.HasPrefix(r, "project:") || r == "workspace:w1" }
+func (scope) AllowsRoom(r string) bool {
+	return strings.HasPrefix(r, "project:") || r == "workspace:w1"
+}
 func (scope) AllowsType(t string) bool { return strings.HasPrefix(t, "pm.") }
 
 func TestCheckScope(t *testing.T) {
