@@ -237,3 +237,37 @@ func TestEdgeMetricsApart(t *testing.T) {
 		t.Fatalf("metrics with the key: %d %.80q", st, b)
 	}
 }
+
+// A stream on a keep-alive connection that first served an API request
+// must not inherit that request's deadlines.
+func TestEdgeSSEAfterAPIRequestOnOneConnection(t *testing.T) {
+	n := edgeNode(t)
+	tok := n.Token("u1", "w1")
+	c := rawRequest(t, n, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if _, err := io.WriteString(c, "GET /v1/sse?room=workspace:w1&token="+tok+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("sse on the reused connection: %v %v", resp, err)
+	}
+	// Past the write deadline the API request set (2 × body_timeout).
+	time.Sleep(1200 * time.Millisecond)
+	n.PublishOK("edge.late", map[string]any{}, "workspace:w1")
+	_ = c.SetReadDeadline(time.Now().Add(testnode.Timeout))
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("stream ended before the event: %v", err)
+		}
+		if strings.Contains(line, "edge.late") {
+			return
+		}
+	}
+}
