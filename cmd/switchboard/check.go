@@ -36,6 +36,26 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, errors.Join(bad...))
 		return exitFail
 	}
+	if w := unscopedKeysWarning(cfg); w != "" {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", *path, w)
+	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return exitOK
+}
+
+// unscopedKeysWarning warns of auth.api_keys outside development (a
+// listen address that is not loopback): such a key publishes to any room
+// and any type, so one leak reaches every user.
+func unscopedKeysWarning(cfg *config.Config) string {
+	n := 0
+	for _, k := range cfg.Auth.APIKeys {
+		if k != "" {
+			n++
+		}
+	}
+	if n == 0 || loopback(cfg.Server.Listen) {
+		return ""
+	}
+	return fmt.Sprintf("auth: api_keys: %d unscoped API key(s) on the non-loopback listen %q may publish to any room "+
+		"and any type; prefer api_key \"NAME\" { key = …, rooms = […], types = […] } blocks", n, cfg.Server.Listen)
 }
