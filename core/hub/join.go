@@ -104,8 +104,11 @@ func roomOfReplay(rooms []room.Room, l bus.Live) (string, error) {
 func (c *Client) addMembers(rooms []room.Room, maxRooms int) ([]*member, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if c.isClosed() {
+	if c.isClosed() || c.left.Load() { // left: expire has emptied c.rooms for good
 		return nil, ErrClosed
+	}
+	if c.Expired() { // checked again here: authorizing may have taken a while
+		return nil, c.expiredError()
 	}
 	if maxRooms > 0 && len(c.rooms)+len(rooms) > maxRooms {
 		return nil, wire.Errorf(wire.TooManyRooms, "at most %d rooms per connection", maxRooms)
