@@ -271,3 +271,25 @@ func TestEdgeSSEAfterAPIRequestOnOneConnection(t *testing.T) {
 		}
 	}
 }
+
+func TestEdgeConnectRateAndUserCap(t *testing.T) {
+	cfg := testnode.Config(t)
+	cfg.Server.ConnectRate = 0.01
+	cfg.Server.ConnectBurst = 2
+	cfg.Server.MaxConnsPerUser = 1
+	n := testnode.Start(t, cfg)
+	n.DialWS(n.Token("u1", "w1"))
+	var he *sbclient.HTTPError
+	if _, _, err := n.TryDialWS(n.Token("u1", "w1"), nil); !errors.As(err, &he) || he.Status != http.StatusTooManyRequests ||
+		!strings.Contains(he.Err.Message, "user") {
+		t.Fatalf("second connection of u1 with max_conns_per_user 1: %v, want 429 naming the user cap", err)
+	}
+	r, err := http.Get(n.URL + "/v1/ws?token=" + n.Token("u2", "w1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("third attempt with connect_burst 2: %d Retry-After %q, want 429 with Retry-After", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+}
