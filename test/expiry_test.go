@@ -2,12 +2,15 @@ package test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 	"github.com/switchboard-rt/switchboard/test/testnode"
@@ -196,5 +199,46 @@ func TestRefreshRules(t *testing.T) {
 	c.Send(map[string]any{"op": "join", "room": "workspace:w2", "ref": "again"})
 	if f := c.Reply(); f.Op != "error" || f.Code != wire.Forbidden {
 		t.Fatalf("join w2 with the refreshed token: %+v, want forbidden", f)
+	}
+}
+
+// The Go client refreshes: a WebSocket client whose first token expires
+// keeps its connection and receives past the first exp; a token of
+// another user is refused and changes nothing.
+func TestGoClientRefresh(t *testing.T) {
+	n := testnode.Start(t, testnode.Config(t))
+	tok, exp := shortToken(t, n, "u1", 2*time.Second, "w1")
+	events := make(chan sbclient.Event, 64)
+	disconnects := make(chan error, 4)
+	c, err := sbclient.Dial(context.Background(), sbclient.Options{URL: n.URL, Token: tok,
+		OnEvent:      func(e sbclient.Event) { events <- e },
+		OnDisconnect: func(err error, _ time.Duration) { disconnects <- err },
+	}, sbclient.Room{Name: "workspace:w1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testnode.Timeout)
+	defer cancel()
+	var we *wire.Error
+	if err := c.Refresh(ctx, n.Token("u2", "w1")); !errors.As(err, &we) || we.Code != wire.Forbidden {
+		t.Fatalf("Refresh with u2's token = %v, want forbidden", err)
+	}
+	if err := c.Refresh(ctx, n.Token("u1", "w1")); err != nil {
+		t.Fatalf("Refresh = %v", err)
+	}
+	time.Sleep(time.Until(exp) + 200*time.Millisecond) // the first token's expiry passes
+	seq := n.PublishOK("test.after", map[string]any{}, "workspace:w1")
+	for {
+		select {
+		case e := <-events:
+			if e.Seq == seq {
+				return
+			}
+		case err := <-disconnects:
+			t.Fatalf("disconnected after a refresh: %v", err)
+		case <-time.After(testnode.Timeout):
+			t.Fatal("no event after the first token's exp")
+		}
 	}
 }

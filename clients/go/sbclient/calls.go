@@ -80,6 +80,42 @@ func (c *Client) Leave(ctx context.Context, room string) error {
 	return nil
 }
 
+// Refresh replaces the token (same sub) before the current one expires
+// (docs/PROTOCOL.md §3.2, §3.6): on WebSocket the open connection takes it
+// at once, and rooms it no longer allows are left (OnEvent sees their
+// access.revoked); on either transport later reconnects send it. On SSE
+// nothing is sent: the stream ends at the old token's exp and reconnects
+// with the new one. A refused token is a *wire.Error and changes nothing.
+func (c *Client) Refresh(ctx context.Context, token string) error {
+	if token == "" {
+		return errors.New("sbclient: refresh: empty token")
+	}
+	if c.o.SSE {
+		c.mu.Lock()
+		c.token = token
+		c.mu.Unlock()
+		return nil
+	}
+	f, err := c.call(ctx, "r", func(ref string) []byte { return RefreshFrame(token, ref) })
+	if errors.Is(err, errLost) {
+		// Between connections: the next one connects with it.
+		c.mu.Lock()
+		c.token = token
+		c.mu.Unlock()
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if e := f.Err(); e != nil {
+		return fmt.Errorf("refresh: %w", e)
+	}
+	c.mu.Lock()
+	c.token = token
+	c.mu.Unlock()
+	return nil
+}
+
 // Ping makes a round trip to the server: when it returns, every frame
 // sent before it was handled. WebSocket only.
 func (c *Client) Ping(ctx context.Context) error {

@@ -29,6 +29,7 @@ type Client struct {
 	joins   map[string]joinRef    // ref → the join it answers, on the current connection
 	refN    uint64
 	lastID  string // SSE: the last id seen, sent as Last-Event-ID
+	token   string // Options.Token, then the last one Refresh sent
 	retry   time.Duration
 	closing bool
 
@@ -56,7 +57,7 @@ func Dial(ctx context.Context, o Options, rooms ...Room) (*Client, error) {
 		return nil, errors.New("sbclient: no token")
 	}
 	o.defaults()
-	c := &Client{o: o, rooms: map[string]*roomState{}, calls: map[string]chan Frame{},
+	c := &Client{o: o, token: o.Token, rooms: map[string]*roomState{}, calls: map[string]chan Frame{},
 		ready: make(chan error, 1), done: make(chan struct{})}
 	var err error
 	if c.wsURL, c.sseURL, err = Endpoints(o.URL); err != nil {

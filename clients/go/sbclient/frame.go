@@ -45,6 +45,7 @@ type clientFrame struct {
 	Room  string  `json:"room,omitempty"`
 	Ref   string  `json:"ref"`
 	Since *uint64 `json:"since,omitempty"`
+	Token string  `json:"token,omitempty"`
 }
 
 func (f clientFrame) bytes() []byte {
@@ -62,6 +63,12 @@ func JoinFrame(room, ref string, since *uint64) []byte {
 // LeaveFrame is the client frame that leaves room.
 func LeaveFrame(room, ref string) []byte {
 	return clientFrame{Op: "leave", Room: room, Ref: ref}.bytes()
+}
+
+// RefreshFrame is the client frame that replaces the connection's token
+// (docs/PROTOCOL.md §3.2).
+func RefreshFrame(token, ref string) []byte {
+	return clientFrame{Op: "refresh", Token: token, Ref: ref}.bytes()
 }
 
 // PingFrame is the client frame that asks for a pong: an application-level

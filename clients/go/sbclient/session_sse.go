@@ -26,12 +26,13 @@ func (c *Client) sseSession(up func()) error {
 	c.cancel = func() { cancel(ErrClosed) }
 	rooms := append([]string(nil), c.order...)
 	lastID := c.lastID
+	token := c.token
 	c.mu.Unlock()
 
 	dialTimer := time.AfterFunc(c.o.DialTimeout, func() {
 		cancel(fmt.Errorf("no answer within %s", c.o.DialTimeout))
 	})
-	resp, err := DialSSE(ctx, c.sseURL, rooms, SSEOptions{Token: c.o.Token, LastEventID: lastID, HTTPClient: c.o.HTTPClient})
+	resp, err := DialSSE(ctx, c.sseURL, rooms, SSEOptions{Token: token, LastEventID: lastID, HTTPClient: c.o.HTTPClient})
 	dialTimer.Stop()
 	if err != nil {
 		return causeOr(ctx, err)

@@ -19,8 +19,9 @@ func (c *Client) wsSession(up func()) error {
 		return ErrClosed
 	}
 	c.cancel = cancel
+	token := c.token
 	c.mu.Unlock()
-	conn, err := DialWS(ctx, c.wsURL, DialOptions{Token: c.o.Token, Timeout: c.o.DialTimeout})
+	conn, err := DialWS(ctx, c.wsURL, DialOptions{Token: token, Timeout: c.o.DialTimeout})
 	cancel()
 	if err != nil {
 		return err
