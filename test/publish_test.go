@@ -268,9 +268,9 @@ func TestPublishWithAScopedKey(t *testing.T) {
 		status int
 		want   string
 	}{
-		{`{"rooms":["workspace:w1"],"type":"note.removed","data":1}`, 403, `forbidden","message":"forbidden: type \"note.removed\" is outside the API key's types (api_key \"crm\")`},
+		{`{"rooms":["workspace:w1"],"type":"note.removed","data":1}`, 403, `forbidden","message":"type \"note.removed\" is outside the API key's types (api_key \"crm\")`},
 		{`{"rooms":["workspace:w1","workspace:w2"],"type":"pm.x","data":1}`, 403, `rooms[1]: \"workspace:w2\" is outside the API key's rooms`},
-		{`[{"rooms":["workspace:w1"],"type":"pm.x","data":1},{"rooms":["user:u1"],"type":"pm.x","data":1}]`, 403, `event 1: forbidden: rooms[0]: \"user:u1\"`},
+		{`[{"rooms":["workspace:w1"],"type":"pm.x","data":1},{"rooms":["user:u1"],"type":"pm.x","data":1}]`, 403, `"code":"forbidden","message":"event 1: rooms[0]: \"user:u1\" is outside the API key's rooms (api_key \"crm\")`},
 		{`{"rooms":["workspace:w1"],"type":"access.revoked","data":{"room":"workspace:w1"}}`, 400, `sent by the router itself`},
 	} {
 		st, b := n.Do("POST", "/v1/publish", tc.body, crm)

@@ -105,8 +105,10 @@ type Refusal struct {
 
 func (r *Refusal) Error() string { return r.Msg }
 
-// errScope marks a refusal for being outside an API key's scope.
-var errScope = errors.New("forbidden")
+// outOfScope is a refusal for being outside an API key's scope.
+type outOfScope string
+
+func (e outOfScope) Error() string { return string(e) }
 
 // Batch is events that passed Check, ready to Store.
 type Batch struct {
@@ -150,7 +152,7 @@ func (g *Ingest) Check(src Source, evs []Event) (*Batch, error) {
 	b := &Batch{src: src, events: make([]checked, len(evs))}
 	for i := range evs {
 		if err := g.check(src, &evs[i], &b.events[i]); err != nil {
-			return nil, &Refusal{Index: i, Msg: err.Error(), Forbidden: errors.Is(err, errScope)}
+			return nil, &Refusal{Index: i, Msg: err.Error(), Forbidden: errors.As(err, new(outOfScope))}
 		}
 	}
 	return b, nil
@@ -169,11 +171,11 @@ func (g *Ingest) check(src Source, ev *Event, out *checked) error {
 	}
 	if src.scope != nil {
 		if !src.scope.AllowsType(ev.Type) {
-			return fmt.Errorf("%w: type %q is outside the API key's types", errScope, ev.Type)
+			return outOfScope(fmt.Sprintf("type %q is outside the API key's types", ev.Type))
 		}
 		for i, r := range ev.Rooms {
 			if !src.scope.AllowsRoom(r) {
-				return fmt.Errorf("%w: rooms[%d]: %q is outside the API key's rooms", errScope, i, r)
+				return outOfScope(fmt.Sprintf("rooms[%d]: %q is outside the API key's rooms", i, r))
 			}
 		}
 	}
