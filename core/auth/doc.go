@@ -45,7 +45,10 @@
 //
 // Server-side publishers send "X-Api-Key: <key>"; [Authenticator.APIKeyFromRequest]
 // and [Authenticator.CheckAPIKey] compare it in constant time with
-// Options.APIKeys.
+// Options.APIKeys and Options.ScopedAPIKeys. APIKeyFromRequest also returns
+// the key's [KeyScope]: the room patterns ("workspace:w1", "project:*") and
+// type patterns ("pm.*") it may publish to; the zero KeyScope (a key from
+// APIKeys) allows any. The publish API enforces it (core/internal/ingest).
 //
 // # Cost
 //
