@@ -242,3 +242,47 @@ func TestGoClientRefresh(t *testing.T) {
 		}
 	}
 }
+
+// On SSE, Refresh keeps the token for the next stream: the stream ends at
+// the first exp with token_expired and the client reconnects with the new
+// token and resumes; without a refresh it stops with a 401.
+func TestGoClientRefreshSSE(t *testing.T) {
+	n := testnode.Start(t, testnode.Config(t))
+	tok, exp := shortToken(t, n, "u1", 2*time.Second, "w1")
+	events := make(chan sbclient.Event, 64)
+	dial := func() *sbclient.Client {
+		c, err := sbclient.Dial(context.Background(), sbclient.Options{URL: n.URL, Token: tok, SSE: true,
+			OnEvent: func(e sbclient.Event) { events <- e }}, sbclient.Room{Name: "workspace:w1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		return c
+	}
+	refreshed, stale := dial(), dial()
+	if err := refreshed.Refresh(context.Background(), n.Token("u1", "w1")); err != nil {
+		t.Fatalf("Refresh = %v", err)
+	}
+	select {
+	case <-stale.Done():
+		var he *sbclient.HTTPError
+		if !errors.As(stale.Err(), &he) || he.Status != http.StatusUnauthorized {
+			t.Fatalf("unrefreshed SSE client stopped with %v, want a 401", stale.Err())
+		}
+	case <-time.After(time.Until(exp) + testnode.Timeout):
+		t.Fatal("unrefreshed SSE client did not stop after its token expired")
+	}
+	seq := n.PublishOK("test.after", map[string]any{}, "workspace:w1")
+	for {
+		select {
+		case e := <-events:
+			if e.Seq == seq {
+				return
+			}
+		case <-refreshed.Done():
+			t.Fatalf("refreshed SSE client stopped: %v", refreshed.Err())
+		case <-time.After(testnode.Timeout):
+			t.Fatal("refreshed SSE client got no event after the first exp")
+		}
+	}
+}

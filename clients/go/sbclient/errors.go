@@ -82,9 +82,11 @@ func (e *JoinError) Error() string { return fmt.Sprintf("join %s: %s", e.Room, e
 func (e *JoinError) Unwrap() error { return e.Err }
 
 // temporaryCode reports whether a join refused with c may pass later.
+// token_expired is: the next connection sends the token Refresh gave (and
+// one refused with 401 ends the client).
 func temporaryCode(c wire.Code) bool {
 	switch c {
-	case wire.Internal, wire.RateLimited, wire.Unavailable, wire.Timeout:
+	case wire.Internal, wire.RateLimited, wire.Unavailable, wire.Timeout, wire.TokenExpired:
 		return true
 	}
 	return false
