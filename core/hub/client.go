@@ -1,6 +1,8 @@
 package hub
 
 import (
+	"fmt"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -200,7 +202,7 @@ func (c *Client) writeLoop() {
 		for _, b := range bufs {
 			n += int64(len(b))
 		}
-		err := c.sink.Flush(bufs)
+		err := c.flush(bufs)
 		clear(bufs)
 
 		c.mu.Lock()
@@ -275,4 +277,18 @@ func (c *Client) disconnect() {
 		close(c.done)
 	}
 	c.mu.Unlock()
+}
+
+// flush hands bufs to the sink. A panic in the sink (a transport's bug) is
+// a failed write: this client is closed, the panic is logged with its
+// stack and counted, and the process stays up.
+func (c *Client) flush(bufs [][]byte) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.hub.metrics.Panics.WithLabelValues("hub_writer").Inc()
+			c.hub.log.Error("panic in a connection's writer; closing it", "conn", c.id, "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("hub: writer panic: %v", v)
+		}
+	}()
+	return c.sink.Flush(bufs)
 }

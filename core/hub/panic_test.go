@@ -103,3 +103,37 @@ func TestDispatchPanicClosesTheRoomAndGoesOn(t *testing.T) {
 		t.Errorf("error log %q, want one record with the dispatch stack", logs)
 	}
 }
+
+// panicSink panics in Flush, as a buggy transport's writer would.
+type panicSink struct{ *sink }
+
+func (panicSink) Flush([][]byte) error { panic("injected flush panic") }
+
+// A panic in a sink's Flush (the writer goroutine: SSE writes there) is a
+// failed write: only that client is closed, the panic is logged with its
+// stack and counted, and the room's other members keep receiving.
+func TestWriterPanicClosesOnlyThatClient(t *testing.T) {
+	b := newMemBroker()
+	el := &errorLog{}
+	h := New(Options{Broker: b, Logger: slog.New(el)}) // no direct writes: every frame goes through a writer
+	f := h.RegisterFormat("test", testFormat)
+	p := &auth.Principal{User: "u1"}
+	r := mustRoom(t, "user:u1")
+	bad, good := panicSink{newSink()}, newSink()
+	cb, cg := h.NewClient(p, f, bad, 1<<20), h.NewClient(p, f, good, 1<<20)
+	for _, c := range []*Client{cb, cg} {
+		if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.store(r, "x", []byte("one"))
+	waitReason(t, bad.sink, wire.ReasonWriteErr, "the client whose sink panicked")
+	b.store(r, "x", []byte("two"))
+	poll.Until(t, "both events at the healthy client", func() bool { return good.frames.Load() == 2 })
+	if got := testutil.ToFloat64(h.Metrics().Panics.WithLabelValues("hub_writer")); got != 1 {
+		t.Errorf("switchboard_panics_total{where=hub_writer} = %v, want 1", got)
+	}
+	if logs := el.all(); len(logs) != 1 || !strings.Contains(logs[0], "(*Client).flush") {
+		t.Errorf("error log %q, want one record with the writer's stack", logs)
+	}
+}

@@ -25,7 +25,7 @@ type Metrics struct {
 
 	PluginEventsRejected *prometheus.CounterVec // events a plugin emitted that failed validation, by plugin
 	PluginRestarts       *prometheus.CounterVec // plugin processes restarted after exiting, by plugin
-	Panics               *prometheus.CounterVec // panics recovered, by where (ws_conn, hub_dispatch)
+	Panics               *prometheus.CounterVec // panics recovered, by where (ws_conn, hub_dispatch, hub_writer)
 }
 
 // New makes and registers the collectors.
@@ -61,7 +61,7 @@ func New() *Metrics {
 	for _, r := range []string{"recovered", "not_recovered"} {
 		m.Resumes.WithLabelValues(r)
 	}
-	for _, w := range []string{"ws_conn", "hub_dispatch"} {
+	for _, w := range []string{"ws_conn", "hub_dispatch", "hub_writer"} {
 		m.Panics.WithLabelValues(w)
 	}
 	m.Registry.MustRegister(m.PluginEventsRejected, m.PluginRestarts, m.Connections, m.Rooms, m.Published, m.PublishErrors, m.Delivered,

@@ -25,6 +25,12 @@ var (
 )
 
 // Retry reports whether a client should reconnect (and resume) after a
-// close with this code: every code but a normal close and a protocol
-// violation.
-func (r Reason) Retry() bool { return r.Code != 1000 && r.Code != 1002 && r.Code != 1009 }
+// close with this code: every code but a normal close and the client's own
+// bugs (a protocol violation, a message that is not UTF-8, one too large).
+func (r Reason) Retry() bool {
+	switch r.Code {
+	case 1000, 1002, 1007, 1009:
+		return false
+	}
+	return true
+}

@@ -67,7 +67,7 @@ func (e *CloseError) Error() string {
 }
 
 // Retry reports whether a client should reconnect and resume after this
-// close: every code but 1000 (normal), 1002 (protocol error) and 1009
+// close: every code but 1000 (normal), 1002 (protocol error), 1007 (not UTF-8) and 1009
 // (frame too large).
 func (e *CloseError) Retry() bool { return wire.Reason{Code: e.Code}.Retry() }
 
