@@ -213,12 +213,14 @@ func (p *plugin) deleteProject(ctx context.Context, r *sdk.Request) (*sdk.Respon
 			return fmt.Errorf("projects: delete project %s: %w", id, err)
 		}
 		proj.Version++
-		emit(projectEvent(EventProjectDeleted, r, proj.data()))
+		// The revocation is written with the deletion: a crash cannot
+		// separate them.
+		emit(projectEvent(EventProjectDeleted, r, proj.data()),
+			sdk.RevokeAccess(sdk.Revocation{Rooms: []string{"project:" + id}, RecheckKinds: []string{"task"}, Reason: "project deleted"}))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	p.revoke(ctx, sdk.Revocation{Rooms: []string{"project:" + id}, RecheckKinds: []string{"task"}, Reason: "project deleted"})
 	return sdk.NoContent(), nil
 }

@@ -226,12 +226,14 @@ func (p *plugin) removeMember(ctx context.Context, r *sdk.Request) (*sdk.Respons
 		if _, err := tx.NewDelete().Model(target).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("projects: delete member: %w", err)
 		}
-		emit(memberEvent(EventMemberRemoved, r, target.data()))
+		// The revocation is written with the removal: a crash cannot
+		// separate them.
+		emit(memberEvent(EventMemberRemoved, r, target.data()),
+			sdk.RevokeAccess(sdk.Revocation{User: user, Rooms: []string{"project:" + id}, RecheckKinds: []string{"task"}, Reason: "removed from project"}))
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	p.revoke(ctx, sdk.Revocation{User: user, Rooms: []string{"project:" + id}, RecheckKinds: []string{"task"}, Reason: "removed from project"})
 	return sdk.NoContent(), nil
 }

@@ -68,11 +68,3 @@ func (p *plugin) Authorize(ctx context.Context, pr sdk.Principal, room sdk.Room)
 	return err
 }
 
-// revoke makes connections leave rooms after a committed change. The change
-// stands if this fails (the rooms get no more events of the project), so
-// the failure is logged rather than returned.
-func (p *plugin) revoke(ctx context.Context, rv sdk.Revocation) {
-	if err := p.host.Revoke(ctx, rv); err != nil {
-		p.host.Logger().Error("revoke failed", "user", rv.User, "rooms", rv.Rooms, "err", err)
-	}
-}

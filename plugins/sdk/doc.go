@@ -83,9 +83,12 @@
 // Authorize (implement Authorizer) when a client joins. To decide about a
 // room someone else owns — is this caller a member of project P? — ask the
 // host: Host.Authorize(ctx, principal, "project:"+P), or ProjectMember.
-// When access ends (a member removed, a project deleted), Host.Revoke
-// makes the users' connections leave the rooms at once; they receive
-// access.revoked.
+// When access ends (a member removed, a project deleted), emit
+// sdk.RevokeAccess(rev) in the transaction of the change: the revocation
+// is written to the outbox with it (a crash cannot separate them) and
+// applied after the events emitted before it; the users' connections
+// leave the rooms and receive access.revoked. Host.Revoke does the same
+// outside a transaction.
 //
 // # Subscriptions
 //

@@ -15,7 +15,23 @@ type Event struct {
 	Subject       string
 	Actor         string
 	CorrelationID string
+
+	revoke *Revocation // set by RevokeAccess: this item is a revocation, not an event
 }
+
+// RevokeAccess makes a revocation an item of an emit, so that it is written
+// to the outbox in the same transaction as the change that ends the access
+// (a removed member, a deleted project): a crash between the two cannot
+// lose it. The core applies it in outbox order, after the events emitted
+// before it:
+//
+//	emit(sdk.NewEvent("pm.team.member_removed", m).To("project:"+pid, "user:"+uid),
+//		sdk.RevokeAccess(sdk.Revocation{User: uid, Rooms: []string{"project:" + pid}}))
+func RevokeAccess(r Revocation) *Event { return &Event{revoke: &r} }
+
+// Revocation returns the revocation of an item made by RevokeAccess, or
+// nil for an event.
+func (e *Event) Revocation() *Revocation { return e.revoke }
 
 // NewEvent makes an event of type typ with a new id.
 func NewEvent(typ string, data any) *Event {

@@ -52,6 +52,9 @@ func (o *outbox) create(ctx context.Context, plugin string) error {
 }
 
 func toRow(e *Event) (*outboxRow, error) {
+	if e.revoke != nil {
+		return revocationRow(*e.revoke), nil
+	}
 	if e.Type == "" || len(e.Rooms) == 0 {
 		return nil, fmt.Errorf("sdk: event %q needs a type and at least one room", e.Type)
 	}
@@ -107,9 +110,13 @@ func (o *outbox) fail(ctx context.Context, seq int64, msg string) error {
 // revokeType marks an outbox row that holds a Revocation, not an event.
 const revokeType = "sb.revoke"
 
-func (o *outbox) addRevocation(ctx context.Context, db bun.IDB, r Revocation) error {
+func revocationRow(r Revocation) *outboxRow {
 	data, _ := json.Marshal(r)
-	row := &outboxRow{ID: "revoke", Type: revokeType, Rooms: "[]", Data: string(data), CreatedAt: time.Now().UTC()}
+	return &outboxRow{ID: "revoke", Type: revokeType, Rooms: "[]", Data: string(data), CreatedAt: time.Now().UTC()}
+}
+
+func (o *outbox) addRevocation(ctx context.Context, db bun.IDB, r Revocation) error {
+	row := revocationRow(r)
 	if _, err := db.NewInsert().Model(row).ModelTableExpr(o.table).Exec(ctx); err != nil {
 		return fmt.Errorf("sdk: outbox insert: %w", err)
 	}

@@ -68,6 +68,12 @@ func (r *relay) send(e *Event, data json.RawMessage) (*pluginv1.EmitResponse, er
 // direct relays events without an outbox, retrying until ctx ends.
 func (r *relay) direct(ctx context.Context, events []*Event) error {
 	for _, e := range events {
+		if e.revoke != nil {
+			if err := r.revoke(ctx, *e.revoke); err != nil {
+				return err
+			}
+			continue
+		}
 		data, err := json.Marshal(e.Data)
 		if err != nil {
 			return fmt.Errorf("sdk: event %s data: %w", e.Type, err)

@@ -92,19 +92,28 @@ func (h *Host) Tx(ctx context.Context, fn func(context.Context, bun.Tx, func(...
 		return fn(ctx, tx, func(e ...*sdk.Event) { evs = append(evs, e...) })
 	})
 	if err == nil {
-		h.mu.Lock()
-		h.emitted = append(h.emitted, evs...)
-		h.mu.Unlock()
+		h.record(evs)
 	}
 	return err
 }
 
 // Emit records events.
 func (h *Host) Emit(_ context.Context, evs ...*sdk.Event) error {
-	h.mu.Lock()
-	h.emitted = append(h.emitted, evs...)
-	h.mu.Unlock()
+	h.record(evs)
 	return nil
+}
+
+// record keeps events, and revocations made with sdk.RevokeAccess.
+func (h *Host) record(evs []*sdk.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range evs {
+		if r := e.Revocation(); r != nil {
+			h.revoked = append(h.revoked, *r)
+			continue
+		}
+		h.emitted = append(h.emitted, e)
+	}
 }
 
 // Authorize calls AuthorizeFunc.
