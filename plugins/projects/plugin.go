@@ -67,4 +67,3 @@ func (p *plugin) Authorize(ctx context.Context, pr sdk.Principal, room sdk.Room)
 	_, _, err := access(ctx, p.db, pr.User, room.ID, false)
 	return err
 }
-
