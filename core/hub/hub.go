@@ -224,13 +224,7 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 		h.metrics.Panics.WithLabelValues("hub_dispatch").Inc()
 		h.log.Error("panic dispatching a live event; closing the room's connections, they resume with since",
 			"room", rs.name, "panic", v, "stack", string(debug.Stack()))
-		rs.mu.RLock()
-		members := make([]*Client, 0, len(rs.members))
-		for _, mb := range rs.members {
-			members = append(members, mb.c)
-		}
-		rs.mu.RUnlock()
-		for _, c := range members {
+		for _, c := range rs.clients() {
 			c.Close(wire.ReasonInternal)
 		}
 	}()
@@ -261,13 +255,7 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 // lost cuts off every member of a room whose live messages NATS dropped:
 // they reconnect and resume with since, so nothing is missed silently.
 func (h *Hub) lost(rs *roomState) {
-	rs.mu.RLock()
-	members := make([]*Client, 0, len(rs.members))
-	for _, mb := range rs.members {
-		members = append(members, mb.c)
-	}
-	rs.mu.RUnlock()
-	for _, c := range members {
+	for _, c := range rs.clients() {
 		c.cutOff(wire.ReasonSlow)
 	}
 }

@@ -147,3 +147,15 @@ func finish(mbs []*member, last uint64) {
 		mb.mu.Unlock()
 	}
 }
+
+// clients returns the room's members' clients at this moment, for acting
+// on them without holding the room's lock.
+func (rs *roomState) clients() []*Client {
+	rs.mu.RLock()
+	defer rs.mu.RUnlock()
+	out := make([]*Client, 0, len(rs.members))
+	for _, mb := range rs.members {
+		out = append(out, mb.c)
+	}
+	return out
+}

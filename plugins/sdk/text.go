@@ -3,11 +3,11 @@ package sdk
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // checkText walks a JSON document and refuses a string (key or value) that
@@ -61,7 +61,7 @@ func checkText(b []byte) error {
 			}
 		case string:
 			if inObject && key {
-				if err := textOK(t, b[start:end]); err != nil {
+				if err := wire.CheckText(t, b[start:end]); err != nil {
 					return fmt.Errorf("%w in a key of the object at %s", err, pointer(path))
 				}
 				path = append(path, t)
@@ -72,7 +72,7 @@ func checkText(b []byte) error {
 				path = append(path, fmt.Sprint(stack[len(stack)-1]))
 				stack[len(stack)-1]++
 			}
-			if err := textOK(t, b[start:end]); err != nil {
+			if err := wire.CheckText(t, b[start:end]); err != nil {
 				return fmt.Errorf("%w in the string at %s", err, pointer(path))
 			}
 		default: // number, bool, null
@@ -88,29 +88,6 @@ func checkText(b []byte) error {
 		}
 	}
 }
-
-// textOK checks a decoded string s against raw, its token as sent (with any
-// separators before it): no NUL, and no U+FFFD that the decoder made up.
-func textOK(s string, raw []byte) error {
-	if strings.IndexByte(s, 0) >= 0 {
-		return errNUL
-	}
-	if !utf8.Valid(raw) {
-		return errUTF8
-	}
-	if n := strings.Count(s, "\uFFFD"); n > 0 {
-		sent := strings.Count(string(raw), "\uFFFD") + strings.Count(strings.ToLower(string(raw)), `\ufffd`)
-		if n > sent {
-			return errUTF8
-		}
-	}
-	return nil
-}
-
-var (
-	errNUL  = errors.New(`NUL character (\u0000)`)
-	errUTF8 = errors.New("invalid UTF-8 (or a lone surrogate escape)")
-)
 
 // pointer is the JSON pointer (RFC 6901) of path.
 func pointer(path []string) string {

@@ -8,7 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // maxDepth bounds the nesting of a JSON document, as encoding/json does.
@@ -81,31 +82,6 @@ func (d *jsonDecoder) token() (json.Token, error) {
 	return t, nil
 }
 
-// checkText checks a decoded string s against raw, its token as sent (with
-// any separators before it): no NUL, and no U+FFFD that the decoder made up
-// for invalid UTF-8 or a lone surrogate escape (one sent as itself or as
-// \ufffd is fine).
-func checkText(s string, raw []byte) error {
-	if strings.IndexByte(s, 0) >= 0 {
-		return errNUL
-	}
-	if !utf8.Valid(raw) {
-		return errUTF8
-	}
-	if n := strings.Count(s, "\uFFFD"); n > 0 {
-		sent := strings.Count(string(raw), "\uFFFD") + strings.Count(strings.ToLower(string(raw)), `\ufffd`)
-		if n > sent {
-			return errUTF8
-		}
-	}
-	return nil
-}
-
-var (
-	errNUL  = errors.New(`NUL character (\u0000)`)
-	errUTF8 = errors.New("invalid UTF-8 (or a lone surrogate escape)")
-)
-
 func (d *jsonDecoder) value(depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, fmt.Errorf("invalid JSON: nested deeper than %d at %s", maxDepth, d.pointer())
@@ -121,7 +97,7 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 		return d.array(depth)
 	}
 	if s, ok := t.(string); ok {
-		if err := checkText(s, d.raw); err != nil {
+		if err := wire.CheckText(s, d.raw); err != nil {
 			return nil, fmt.Errorf("%w in the string at %s", err, d.pointer())
 		}
 	}
@@ -140,7 +116,7 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		key := t.(string) // the decoder only yields string keys inside an object
-		if err := checkText(key, d.raw); err != nil {
+		if err := wire.CheckText(key, d.raw); err != nil {
 			return nil, fmt.Errorf("%w in a key of the object at %s", err, d.pointer())
 		}
 		d.path = append(d.path, key)
