@@ -60,8 +60,12 @@ type Client struct {
 	done     chan struct{} // made on demand: most connections never ask
 	expiry   *time.Timer   // ends the client when its token expires (expiry.go)
 
-	rmu   sync.Mutex // guards rooms
+	rmu   sync.Mutex // guards rooms and narrowed
 	rooms map[string]*member
+	// narrowed counts the times the client's access was narrowed (a
+	// revocation or a refreshed token): a join authorized before one of
+	// them is authorized again (see Enter).
+	narrowed uint64
 
 	left atomic.Bool // left all rooms; set once
 }

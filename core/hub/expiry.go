@@ -100,6 +100,7 @@ func (c *Client) Refresh(ctx context.Context, p *auth.Principal) error {
 	c.user.Store(p)
 	c.armExpiry(p)
 	c.rmu.Lock()
+	c.narrowed++
 	rooms := make([]room.Room, 0, len(c.rooms))
 	for _, mb := range c.rooms {
 		rooms = append(rooms, mb.rs.room)

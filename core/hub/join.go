@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
@@ -19,7 +20,16 @@ type JoinOptions struct {
 	// Ack runs once the client is a member of every room, before any event
 	// of the join is queued: transports queue their "ok" reply there.
 	Ack func(JoinAck)
+
+	// authorizedAt, set by Enter, is Client.narrowed when the rooms were
+	// authorized: if access was narrowed since, the join adds no member
+	// and answers errNarrowed, and Enter authorizes again.
+	authorizedAt *uint64
 }
+
+// errNarrowed: the client's access was narrowed between authorizing a join
+// and adding its members.
+var errNarrowed = errors.New("hub: access narrowed during the join")
 
 // JoinAck tells a joining client where it stands.
 type JoinAck struct {
@@ -37,7 +47,7 @@ type JoinAck struct {
 // Ack (a failed replay) closes the client instead, so that it reconnects
 // and resumes.
 func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) error {
-	mbs, err := c.addMembers(rooms, o.MaxRooms)
+	mbs, err := c.addMembers(rooms, o.MaxRooms, o.authorizedAt)
 	if err != nil {
 		return err
 	}
@@ -101,9 +111,12 @@ func roomOfReplay(rooms []room.Room, l bus.Live) (string, error) {
 	return r.String(), nil
 }
 
-func (c *Client) addMembers(rooms []room.Room, maxRooms int) ([]*member, error) {
+func (c *Client) addMembers(rooms []room.Room, maxRooms int, authorizedAt *uint64) ([]*member, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
+	if authorizedAt != nil && *authorizedAt != c.narrowed {
+		return nil, errNarrowed
+	}
 	if c.isClosed() || c.left.Load() { // left: expire has emptied c.rooms for good
 		return nil, ErrClosed
 	}

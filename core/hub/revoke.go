@@ -42,6 +42,7 @@ func (h *Hub) Revoke(ctx context.Context, rv Revocation) {
 // another goroutine.
 func (c *Client) revoke(ctx context.Context, rv Revocation) {
 	c.rmu.Lock()
+	c.narrowed++ // a join authorized before this is authorized again
 	var listed, recheck []room.Room
 	for _, mb := range c.rooms {
 		switch r := mb.rs.room; {

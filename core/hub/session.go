@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/switchboard-rt/switchboard/core/room"
@@ -56,13 +57,23 @@ func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) er
 	if c.Expired() {
 		return c.expiredError()
 	}
-	p := c.Principal()
-	for _, r := range rooms {
-		if err := c.hub.Authorize(ctx, p, r); err != nil {
+	// A revocation (or a narrower refreshed token) that lands between the
+	// authorization and the membership would miss the new rooms: the join
+	// notices (Client.narrowed), adds nothing, and is authorized again, so
+	// a join racing a revocation never leaves the client in a room it may
+	// no longer join.
+	var err error
+	for attempt := 0; attempt < maxJoinAttempts; attempt++ {
+		if err = c.authorizeAll(ctx, rooms, &o); err != nil {
 			return err
 		}
+		if err = c.Join(ctx, rooms, o); !errors.Is(err, errNarrowed) {
+			break
+		}
 	}
-	err := c.Join(ctx, rooms, o)
+	if errors.Is(err, errNarrowed) {
+		err = wire.Errorf(wire.Unavailable, "access changed during the join; join again")
+	}
 	if err != nil && wire.As(err).Code == wire.Internal {
 		c.hub.log.Error("join failed", "rooms", fmt.Sprint(rooms), "user", c.Principal().User, "conn", c.id, "err", err)
 	}
@@ -76,4 +87,24 @@ func (c *Client) LeaveRoom(name string) error {
 		return err
 	}
 	return c.Leave(r)
+}
+
+// maxJoinAttempts bounds how often Enter authorizes again after access was
+// narrowed during a join; past it the client is told to join again.
+const maxJoinAttempts = 3
+
+// authorizeAll authorizes every room for the client's current principal
+// and records, in o, the point of the client's access it was checked at.
+func (c *Client) authorizeAll(ctx context.Context, rooms []room.Room, o *JoinOptions) error {
+	c.rmu.Lock()
+	at := c.narrowed
+	c.rmu.Unlock()
+	o.authorizedAt = &at
+	p := c.Principal()
+	for _, r := range rooms {
+		if err := c.hub.Authorize(ctx, p, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
