@@ -27,6 +27,20 @@ func edgeNode(t *testing.T) *testnode.Node {
 }
 
 // rawRequest writes head on a new TCP connection to n and returns it.
+// rawHealthz asks GET /healthz on a new keep-alive connection and reads
+// the whole answer, leaving the connection open for what the test does next.
+func rawHealthz(t *testing.T, n *testnode.Node) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
+	c := rawRequest(t, n, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return c, br, resp
+}
+
 func rawRequest(t *testing.T, n *testnode.Node, head string) net.Conn {
 	t.Helper()
 	c, err := net.Dial("tcp", strings.TrimPrefix(n.URL, "http://"))
@@ -81,13 +95,7 @@ func TestEdgeSlowBodyIsCutOff(t *testing.T) {
 
 func TestEdgeIdleKeepAliveIsClosed(t *testing.T) {
 	n := edgeNode(t)
-	c := rawRequest(t, n, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	c, br, resp := rawHealthz(t, n)
 	if resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("headers %v: want X-Content-Type-Options nosniff and Cache-Control no-store", resp.Header)
 	}
@@ -243,17 +251,11 @@ func TestEdgeMetricsApart(t *testing.T) {
 func TestEdgeSSEAfterAPIRequestOnOneConnection(t *testing.T) {
 	n := edgeNode(t)
 	tok := n.Token("u1", "w1")
-	c := rawRequest(t, n, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
+	c, br, _ := rawHealthz(t, n)
 	if _, err := io.WriteString(c, "GET /v1/sse?room=workspace:w1&token="+tok+" HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 		t.Fatal(err)
 	}
-	resp, err = http.ReadResponse(br, nil)
+	resp, err := http.ReadResponse(br, nil)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("sse on the reused connection: %v %v", resp, err)
 	}

@@ -7,9 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/switchboard-rt/switchboard/core"
 	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
@@ -76,13 +74,7 @@ func (r *recorder) all() []rec {
 func TestPluginLogsReachRouterLog(t *testing.T) {
 	cfg := testnode.ConfigHCL(t, fmt.Sprintf("plugin \"test\" {\n  path = %q\n}\n", bins[testPkg]))
 	rc := newRecorder()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := core.New(ctx, cfg, slog.New(rc))
-	if err != nil {
-		t.Fatalf("core.New: %v", err)
-	}
-	n := testnode.Adopt(t, cfg, s)
+	n := testnode.StartLogged(t, cfg, slog.New(rc))
 	st, b := n.Do("POST", "/v1/test/fail?note=n-42", nil, authz(n.Token("u1")))
 	if st != 500 {
 		t.Fatalf("POST /v1/test/fail: %d %s, want 500", st, b)
@@ -114,13 +106,7 @@ func TestPluginLogsReachRouterLog(t *testing.T) {
 func TestPluginPanicIsOneRecord(t *testing.T) {
 	cfg := testnode.ConfigHCL(t, fmt.Sprintf("plugin \"test\" {\n  path = %q\n}\n", bins[testPkg]))
 	rc := newRecorder()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := core.New(ctx, cfg, slog.New(rc))
-	if err != nil {
-		t.Fatalf("core.New: %v", err)
-	}
-	n := testnode.Adopt(t, cfg, s)
+	n := testnode.StartLogged(t, cfg, slog.New(rc))
 	if st, b := n.Do("POST", "/v1/test/crash", nil, authz(n.Token("u1"))); st != 204 {
 		t.Fatalf("POST /v1/test/crash: %d %s", st, b)
 	}

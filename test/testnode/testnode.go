@@ -54,9 +54,15 @@ func Logger() *slog.Logger {
 // Start starts a node with cfg and stops it when the test ends.
 func Start(t testing.TB, cfg *config.Config) *Node {
 	t.Helper()
+	return StartLogged(t, cfg, Logger())
+}
+
+// StartLogged is Start with the node's logger, for tests that read the log.
+func StartLogged(t testing.TB, cfg *config.Config, log *slog.Logger) *Node {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := core.New(ctx, cfg, Logger())
+	s, err := core.New(ctx, cfg, log)
 	if err != nil {
 		t.Fatalf("core.New: %v", err)
 	}
