@@ -159,6 +159,13 @@ type NATS struct {
 	// and the members of the affected rooms are disconnected so that they
 	// resume with since. Zero is invalid.
 	MaxPending int `hcl:"max_pending" json:"max_pending"`
+	// Heartbeat is how often the node announces itself to the other nodes
+	// on the same NATS, which wait for its answer to a revocation. Zero is
+	// invalid.
+	Heartbeat hclconf.Duration `hcl:"heartbeat" json:"heartbeat"`
+	// PeerTimeout is how long a node that stopped announcing itself still
+	// counts as a member of the cluster. It must exceed Heartbeat.
+	PeerTimeout hclconf.Duration `hcl:"peer_timeout" json:"peer_timeout"`
 }
 
 // Cluster is the `cluster` block inside `nats`.

@@ -42,8 +42,10 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			DevSecrets:  true,
 		},
 		NATS: NATS{
-			Replicas:   1,
-			MaxPending: 65536,
+			Replicas:    1,
+			MaxPending:  65536,
+			Heartbeat:   hclconf.Duration(time.Second),
+			PeerTimeout: hclconf.Duration(5 * time.Second),
 		},
 		History: History{
 			MaxAge:          hclconf.Duration(24 * time.Hour),

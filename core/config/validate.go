@@ -175,6 +175,10 @@ func (v *validator) nats(n *NATS) {
 	}
 	v.nonNegativeDur(p, "sync_interval", n.SyncInterval)
 	v.positive(p, "max_pending", int64(n.MaxPending))
+	v.positiveDur(p, "heartbeat", n.Heartbeat)
+	if n.Heartbeat > 0 && n.PeerTimeout <= n.Heartbeat {
+		v.errf(p, "peer_timeout", "must be longer than heartbeat (%s), got %s", n.Heartbeat, n.PeerTimeout)
+	}
 	if cl := n.Cluster; cl != nil {
 		const cp = "nats: cluster"
 		if cl.Listen == "" {

@@ -42,6 +42,8 @@ nats {
   sync_interval = "1s"
   sync_always   = true
   max_pending   = 131072
+  heartbeat     = "2s"
+  peer_timeout  = "10s"
 
   cluster {
     name   = "sb"
