@@ -103,6 +103,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	if err := s.bus.SubscribeControl("revoke", s.onRevoke); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
+	// Peers wait for this node's answer to their revocations from now on.
+	if err := s.bus.Announce(); err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
 	ing := ingest.New(ingest.Options{MaxBatch: cfg.Publish.MaxBatch, MaxRooms: cfg.Publish.MaxRooms, MaxEventBytes: int64(cfg.Publish.MaxEventBytes), StrictTypes: cfg.Publish.StrictTypes, KnownKind: kinds.Known, Bus: s.bus, Metrics: s.metrics})
 	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
 		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes), Ingest: ing})
@@ -148,7 +152,11 @@ func (s *Server) onRevoke(m *nats.Msg) {
 		s.log.Error("bad revocation message", "err", err)
 		return
 	}
-	s.hub.Revoke(context.Background(), rv)
+	done := s.hub.Revoke(context.Background(), rv)
+	go func() {
+		<-done
+		s.bus.Answer(m)
+	}()
 }
 
 // Hub is the node's hub.

@@ -31,13 +31,14 @@ func freePorts(t *testing.T, n int) []int {
 }
 
 // startCluster starts n nodes whose embedded NATS servers form one
-// cluster, with the history stream replicated on all of them.
-func startCluster(t *testing.T, n int) []*testnode.Node {
+// cluster, with the history stream replicated on all of them; each node's
+// config file is hcl.
+func startCluster(t *testing.T, n int, hcl string) []*testnode.Node {
 	t.Helper()
 	ports := freePorts(t, n)
 	cfgs := make([]*config.Config, n)
 	for i := range cfgs {
-		cfg := testnode.Config(t)
+		cfg := testnode.ConfigHCL(t, hcl)
 		var routes []string
 		for j, p := range ports {
 			if j != i {
@@ -72,8 +73,11 @@ func startCluster(t *testing.T, n int) []*testnode.Node {
 
 // TestCluster runs on one three-node cluster (starting one takes seconds).
 func TestCluster(t *testing.T) {
-	nodes := startCluster(t, 3)
+	// Every node runs the test plugin (it owns box: rooms, which only
+	// "boxer" may join, and revokes on request).
+	nodes := startCluster(t, 3, fmt.Sprintf("plugin \"test\" {\n  path = %q\n}\n", bins[testPkg]))
 	t.Run("JoinThenPublishElsewhere", func(t *testing.T) { clusterJoinThenPublishElsewhere(t, nodes) })
+	t.Run("RevocationIsAppliedEverywhereBeforeItIsAnswered", func(t *testing.T) { clusterRevocation(t, nodes) })
 	t.Run("DeliversEverywhereAndResumesOnAnotherNode", func(t *testing.T) { clusterResume(t, nodes) })
 }
 
@@ -131,6 +135,56 @@ func clusterJoinThenPublishElsewhere(t *testing.T, nodes []*testnode.Node) {
 		seq := nodes[i%2*2].PublishOK("x.y", i, "workspace:"+w)
 		if f := c.NextEvent(); f.Seq != seq || f.Room != "workspace:"+w {
 			t.Fatalf("room %s: got %s seq %d, want seq %d", w, f.Room, f.Seq, seq)
+		}
+	}
+}
+
+// A revocation asked of one node is answered once the user's connections
+// on every node have left the room: an event published right after the
+// answer, on the node that answered, reaches none of them. Rounds repeat
+// it with the user back in the room each time.
+func clusterRevocation(t *testing.T, nodes []*testnode.Node) {
+	const rounds = 50
+	admin := nodes[0].Token("admin")
+	var cs []*testnode.WS
+	for _, n := range nodes[1:] {
+		c := n.DialWS(n.Token("boxer"))
+		c.Join("user:boxer")
+		cs = append(cs, c)
+	}
+	for i := range rounds {
+		room := "box:revoked"
+		for _, c := range cs {
+			c.Join(room)
+		}
+		if st, b := nodes[0].Do("POST", "/v1/test/revoke/boxer/"+room, nil, authz(admin)); st != 204 {
+			t.Fatalf("round %d: revoke: %d %s", i, st, b)
+		}
+		after := fmt.Sprintf("after-%d", i)
+		nodes[0].PublishOK("demo.after", map[string]string{"round": after}, room)
+		nodes[0].PublishOK("demo.marker", map[string]string{"round": after}, "user:boxer")
+		for k, c := range cs {
+			revoked := false
+			for {
+				f := c.Read()
+				if f.Op != "event" {
+					continue
+				}
+				ev := f.CloudEvent(t)
+				d, _ := ev["data"].(map[string]any)
+				if ev["type"] == "access.revoked" && f.Room == room {
+					revoked = true
+				}
+				if d != nil && d["round"] == after && ev["type"] == "demo.after" {
+					t.Fatalf("round %d: node %d's connection received an event published after the revocation was answered", i, k+1)
+				}
+				if d != nil && d["round"] == after && ev["type"] == "demo.marker" {
+					break
+				}
+			}
+			if !revoked {
+				t.Fatalf("round %d: node %d's connection got no access.revoked before the next event", i, k+1)
+			}
 		}
 	}
 }

@@ -18,9 +18,12 @@ var pmPlugins = []string{"projects", "phases", "tasks", "comments"}
 // (SQLite under the node's data dir), each run from the switchboard binary
 // TestMain built, as `switchboard plugin NAME`: the test binary cannot run
 // them itself, so the blocks give that binary as path.
-func pmNode(t *testing.T) *testnode.Node {
+func pmNode(t *testing.T, extra ...string) *testnode.Node {
 	t.Helper()
 	var b strings.Builder
+	for _, e := range extra {
+		b.WriteString(e + "\n")
+	}
 	for _, p := range pmPlugins {
 		fmt.Fprintf(&b, "plugin %q {\n  path = %q\n  args = [\"plugin\", %q]\n}\n", p, bins[serverPkg], p)
 	}

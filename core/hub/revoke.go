@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"sync"
 
 	"github.com/switchboard-rt/switchboard/core/event"
 	"github.com/switchboard-rt/switchboard/core/room"
@@ -21,9 +22,14 @@ type Revocation struct {
 	Reason       string
 }
 
-// Revoke makes the matching connections of this node leave rooms at once.
-// Each gets an access.revoked event (live only, no seq) for each room.
-func (h *Hub) Revoke(ctx context.Context, rv Revocation) {
+// Revoke makes the matching connections of this node leave the listed
+// rooms before it returns. Each gets an access.revoked event (live only, no
+// seq) for each room. Their rooms of the recheck kinds are then authorized
+// again (which may call a plugin) on other goroutines, so that the caller,
+// the one goroutine that dispatches every room's live events, is not held;
+// done is closed once those rooms are left too. Applying a revocation twice
+// does nothing more.
+func (h *Hub) Revoke(ctx context.Context, rv Revocation) (done <-chan struct{}) {
 	var cs []*Client
 	h.clients.Range(func(k, _ any) bool {
 		c := k.(*Client)
@@ -32,15 +38,19 @@ func (h *Hub) Revoke(ctx context.Context, rv Revocation) {
 		}
 		return true
 	})
+	var wg sync.WaitGroup
 	for _, c := range cs {
-		c.revoke(ctx, rv)
+		c.revoke(ctx, rv, &wg)
 	}
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	return ch
 }
 
 // revoke makes c leave the listed rooms at once, then asks the authorizer
-// again about its rooms of the recheck kinds (which may call a plugin) on
-// another goroutine.
-func (c *Client) revoke(ctx context.Context, rv Revocation) {
+// again about its rooms of the recheck kinds on another goroutine, counted
+// in wg.
+func (c *Client) revoke(ctx context.Context, rv Revocation, wg *sync.WaitGroup) {
 	c.rmu.Lock()
 	c.narrowed++ // a join authorized before this is authorized again
 	var listed, recheck []room.Room
@@ -59,7 +69,9 @@ func (c *Client) revoke(ctx context.Context, rv Revocation) {
 	if len(recheck) == 0 {
 		return
 	}
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for _, r := range recheck {
 			if c.hub.Authorize(ctx, c.Principal(), r) != nil {
 				c.leaveRevoked(r, rv.Reason)

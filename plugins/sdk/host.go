@@ -22,7 +22,12 @@ type Host interface {
 	DB(ctx context.Context) (*bun.DB, error)
 	// Tx runs fn in a transaction of DB. Events passed to emit are written
 	// to the outbox in the same transaction: they are delivered if and only
-	// if the transaction commits, in order, exactly once.
+	// if the transaction commits, in order, exactly once. When emit was
+	// given a RevokeAccess item, Tx returns only once the revocation is
+	// applied on every node (an answer sent after it cannot leak an event
+	// to the revoked connections); if that takes longer than ctx allows, it
+	// returns a 503 *Error saying the change is saved and the revocation on
+	// its way.
 	Tx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx, emit func(...*Event)) error) error
 	// Emit delivers events outside any transaction: through the outbox
 	// when DB is open, else straight to the core (waiting for the ack).
@@ -30,7 +35,8 @@ type Host interface {
 	// Authorize asks the owner of room (another plugin or the core)
 	// whether p may join it. nil means yes; an *Error says why not.
 	Authorize(ctx context.Context, p Principal, room string) error
-	// Revoke makes connections leave rooms at once (membership ended).
+	// Revoke makes connections leave rooms (membership ended) and returns
+	// once they have, on every node (see Tx).
 	Revoke(ctx context.Context, r Revocation) error
 }
 

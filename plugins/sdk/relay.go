@@ -23,6 +23,7 @@ type relay struct {
 	stream pluginv1.Host_EmitClient
 
 	wake chan struct{}
+	busy chan struct{} // held by whoever drains the outbox: run or flush
 	ob   *outbox
 
 	// ctx bounds the Emit stream: stop cancels it so that a send waiting
@@ -33,7 +34,7 @@ type relay struct {
 
 func newRelay(h pluginv1.HostClient, log *slog.Logger) *relay {
 	ctx, stop := context.WithCancel(context.Background())
-	return &relay{host: h, log: log, wake: make(chan struct{}, 1), ctx: ctx, stop: stop}
+	return &relay{host: h, log: log, wake: make(chan struct{}, 1), busy: make(chan struct{}, 1), ctx: ctx, stop: stop}
 }
 
 // send relays one event and returns the core's answer.
@@ -112,12 +113,43 @@ func (r *relay) poke() {
 	}
 }
 
+// flush relays the outbox until it is empty, so that every row committed
+// before the call is stored by the core (a revocation: applied on every
+// node), retrying until ctx ends.
+func (r *relay) flush(ctx context.Context) error {
+	backoff := 20 * time.Millisecond
+	for {
+		err := r.drainOnce(ctx)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, time.Second)
+	}
+}
+
+// drainOnce drains the outbox unless another caller does: then it waits
+// for its turn and drains what is left.
+func (r *relay) drainOnce(ctx context.Context) error {
+	select {
+	case r.busy <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-r.busy }()
+	return r.drain(ctx)
+}
+
 // run streams the outbox to the core until ctx ends.
 func (r *relay) run(ctx context.Context) {
 	const idle = time.Second
 	backoff := 50 * time.Millisecond
 	for ctx.Err() == nil {
-		err := r.drain(ctx)
+		err := r.drainOnce(ctx)
 		if err == nil {
 			backoff = 50 * time.Millisecond
 			select {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -329,10 +330,34 @@ func (h *host) Tx(ctx context.Context, fn func(context.Context, bun.Tx, func(...
 		}
 		return h.relay.ob.add(ctx, tx, events)
 	})
-	if err == nil && len(events) > 0 {
-		h.relay.poke()
+	if err != nil || len(events) == 0 {
+		return err
 	}
-	return err
+	if !revokes(events) {
+		h.relay.poke()
+		return nil
+	}
+	return h.applied(ctx)
+}
+
+// revokes reports whether any of events is a revocation.
+func revokes(events []*Event) bool {
+	return slices.ContainsFunc(events, func(e *Event) bool { return e.revoke != nil })
+}
+
+// applied relays the outbox at once and returns when it is empty: a
+// revocation it held has then been applied on every node, so the caller
+// answers its client only once no event sent after the answer can reach
+// the revoked connections. When that takes longer than ctx allows (a node
+// does not answer), the change stays saved and the relay goes on trying;
+// the error says both.
+func (h *host) applied(ctx context.Context) error {
+	if err := h.relay.flush(ctx); err != nil {
+		h.relay.poke()
+		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable",
+			Message: "saved, but the revocation of access is not applied on every node yet; it will be: " + err.Error()}
+	}
+	return nil
 }
 
 func (h *host) Emit(ctx context.Context, events ...*Event) error {
@@ -344,6 +369,9 @@ func (h *host) Emit(ctx context.Context, events ...*Event) error {
 	}
 	if err := h.relay.ob.add(ctx, h.db, events); err != nil {
 		return err
+	}
+	if revokes(events) {
+		return h.applied(ctx)
 	}
 	h.relay.poke()
 	return nil
@@ -382,8 +410,7 @@ func (h *host) Revoke(ctx context.Context, r Revocation) error {
 	if err := h.relay.ob.addRevocation(ctx, db, r); err != nil {
 		return err
 	}
-	h.relay.poke()
-	return nil
+	return h.applied(ctx)
 }
 
 func (h *host) close() {

@@ -50,6 +50,7 @@ type Bus struct {
 	log     *slog.Logger
 	live    *live
 	barrier *barrier // in a cluster: see barrier.go
+	nodes   *nodes   // the nodes sharing NATS: see nodes.go
 	closed  atomic.Bool
 }
 
@@ -60,6 +61,7 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		o.Logger = slog.Default()
 	}
 	b := &Bus{opts: o, name: o.History.Stream, log: o.Logger.With("component", "bus"), live: newLive(o.NATS.MaxPending)}
+	b.nodes = newNodes(b, o.NATS)
 	var copts []nats.Option
 	copts = append(copts, nats.Name("switchboard"), nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
@@ -271,6 +273,7 @@ func (b *Bus) Close() {
 	if !b.closed.CompareAndSwap(false, true) {
 		return
 	}
+	b.nodes.close()
 	if b.nc != nil {
 		if err := b.nc.Drain(); err != nil {
 			b.nc.Close()

@@ -130,16 +130,24 @@ func (s *hostService) Authorize(ctx context.Context, req *pluginv1.AuthorizeRequ
 	return &pluginv1.AuthorizeResponse{Allowed: true}, nil
 }
 
-// Revoke makes connections leave rooms, on every node: it is published on
-// the control subject, which every node receives in order with live
-// events, so events the plugin stored before reach the rooms first.
+// Revoke makes connections leave rooms on every node, and answers once
+// they have: it is broadcast on the control subject, which every node
+// receives in order with live events (so events the plugin stored before
+// reach the rooms first), and each node answers once its connections left
+// the rooms, those of the recheck kinds included. An event stored after
+// Revoke returns reaches none of them (docs/PROTOCOL.md#s9). A node that
+// does not answer within the plugin's timeout fails the call, and the
+// plugin's relay sends the revocation again.
 func (s *hostService) Revoke(ctx context.Context, req *pluginv1.RevokeRequest) (*pluginv1.RevokeResponse, error) {
 	msg := hub.RevocationMsg{User: req.User, Rooms: req.Rooms, RecheckKinds: req.RecheckKinds, Reason: req.Reason}
 	if _, err := msg.Revocation(); err != nil {
 		return nil, fmt.Errorf("revoke: %w", err)
 	}
 	b, _ := json.Marshal(msg)
-	if err := s.in.h.o.Bus.PublishControl("revoke", b); err != nil {
+	bctx, cancel := context.WithTimeout(ctx, s.in.timeout())
+	defer cancel()
+	if err := s.in.h.o.Bus.Broadcast(bctx, "revoke", b); err != nil {
+		s.in.log.Warn("revocation not yet applied on every node; the plugin will send it again", "user", req.User, "rooms", req.Rooms, "err", err)
 		return nil, err
 	}
 	return &pluginv1.RevokeResponse{}, nil
