@@ -32,9 +32,11 @@ type fakeCore struct {
 	// the stream without answering, once release is closed.
 	dropAnswer func(ev *pluginv1.Event) bool
 	release    chan struct{}
-	attempts   map[string]int // sends per id
-	stored     []string       // ids, in the order stored
-	changed    chan struct{}  // signalled after each answer
+	// revoke, when set, answers Revoke; nil answers at once.
+	revoke   func(*pluginv1.RevokeRequest) error
+	attempts map[string]int // sends per id
+	stored   []string       // ids, in the order stored
+	changed  chan struct{}  // signalled after each answer
 }
 
 func (c *fakeCore) Emit(stream pluginv1.Host_EmitServer) error {
@@ -75,6 +77,15 @@ func (c *fakeCore) Emit(stream pluginv1.Host_EmitServer) error {
 			return err
 		}
 	}
+}
+
+func (c *fakeCore) Revoke(_ context.Context, req *pluginv1.RevokeRequest) (*pluginv1.RevokeResponse, error) {
+	if c.revoke != nil {
+		if err := c.revoke(req); err != nil {
+			return nil, err
+		}
+	}
+	return &pluginv1.RevokeResponse{}, nil
 }
 
 // storedIDs returns the ids stored so far.
