@@ -3,6 +3,7 @@ module github.com/switchboard-rt/switchboard
 go 1.26.8
 
 require (
+	github.com/MicahParks/jwkset v0.11.4
 	github.com/go-jose/go-jose/v4 v4.1.8
 	github.com/gobwas/ws v1.5.0
 	github.com/hashicorp/go-hclog v1.6.3

@@ -59,6 +59,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	s := &Server{cfg: cfg, log: log, metrics: metrics.New()}
 	a, err := auth.New(auth.Options{
 		HS256Secret: []byte(cfg.Auth.JWTSecret), JWKSFile: cfg.Auth.JWKSFile,
+		JWKSURL: cfg.Auth.JWKSURL, JWKSRefresh: time.Duration(cfg.Auth.JWKSRefresh), Logger: log,
 		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, Leeway: time.Duration(cfg.Auth.Leeway),
 		APIKeys: cfg.Auth.APIKeys, ScopedAPIKeys: cfg.Auth.ScopedKeys(),
 	})
@@ -66,6 +67,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 		return nil, fmt.Errorf("core: auth: %w", err)
 	}
 	s.auth = a
+	defer func() {
+		if err != nil {
+			a.Close() // stops refreshing auth.jwks_url
+		}
+	}()
 	s.bus, err = bus.Open(ctx, bus.Options{NATS: cfg.NATS, History: cfg.History, DataDir: cfg.Server.DataDir, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("core: %w", err)
@@ -270,6 +276,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.plugins.Close(ctx)
+	s.auth.Close()
 	s.bus.Close()
 	s.log.Info("stopped")
 	return errors.Join(errs...)

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -44,8 +46,8 @@ func (p *Principal) InWorkspace(id string) bool {
 	return slices.Contains(p.Workspaces, id)
 }
 
-// Options configures an Authenticator. At least one of HS256Secret and
-// JWKSFile must be set.
+// Options configures an Authenticator. At least one of HS256Secret, JWKSFile
+// and JWKSURL must be set.
 type Options struct {
 	// HS256Secret enables HS256 tokens. Empty disables HS256; otherwise it
 	// must be at least MinSecretBytes long.
@@ -54,6 +56,30 @@ type Options struct {
 	// that verify RS256 (kty RSA, ≥2048 bits) and EdDSA (kty OKP, crv
 	// Ed25519) tokens. Empty disables both algorithms. Read once, by New.
 	JWKSFile string
+	// JWKSURL is an http or https URL serving a JWK Set, checked like
+	// JWKSFile's except that a key that fails the checks is skipped with a
+	// warning. New fetches it and fails unless that succeeds within
+	// JWKSTimeout; then it is fetched again every JWKSRefresh, and when a
+	// token's kid matches no key (see JWKSUnknownInterval). A failed fetch
+	// keeps the last good keys and logs a warning. Empty: no URL; it may be
+	// combined with HS256Secret and JWKSFile. Call Close to stop refreshing.
+	JWKSURL string
+	// JWKSRefresh is the interval between background fetches of JWKSURL.
+	// Zero means DefaultJWKSRefresh (5m); negative is an error.
+	JWKSRefresh time.Duration
+	// JWKSUnknownInterval is the least time between two fetches of JWKSURL
+	// triggered by tokens with an unknown kid. Zero means
+	// DefaultJWKSUnknownInterval (10s); negative is an error.
+	JWKSUnknownInterval time.Duration
+	// JWKSTimeout bounds each fetch of JWKSURL, the first one included. Zero
+	// means DefaultJWKSTimeout (10s); negative is an error.
+	JWKSTimeout time.Duration
+	// HTTPClient fetches JWKSURL; nil means http.DefaultClient. Response
+	// bodies are cut at MaxJWKSBytes whatever the client.
+	HTTPClient *http.Client
+	// Logger receives the warnings about JWKSURL (failed fetches, skipped
+	// keys) with component=auth. Nil means slog.Default().
+	Logger *slog.Logger
 	// Issuer, when non-empty, must equal the iss claim.
 	Issuer string
 	// Audience, when non-empty, must be one of the aud claim's values.
@@ -76,11 +102,13 @@ type verifyKey struct {
 	key any // []byte, *rsa.PublicKey or ed25519.PublicKey
 }
 
-// Authenticator verifies client tokens and publisher API keys. It is immutable
-// after New and safe for concurrent use.
+// Authenticator verifies client tokens and publisher API keys. It is safe
+// for concurrent use. Only the keys from Options.JWKSURL change after New;
+// each fetched set replaces the last one at once.
 type Authenticator struct {
-	algs     []jose.SignatureAlgorithm               // allowed "alg" values, built from the configured keys
-	keys     map[jose.SignatureAlgorithm][]verifyKey // candidates per alg
+	algs     []jose.SignatureAlgorithm // allowed "alg" values, built from the configured keys
+	keys     keyMap                    // candidates per alg: the secret and the JWKS file's keys
+	remote   *remoteKeys               // Options.JWKSURL; nil without
 	issuer   string
 	audience jwt.Audience
 	leeway   time.Duration
@@ -89,10 +117,12 @@ type Authenticator struct {
 }
 
 // New builds an Authenticator. It reads and validates Options.JWKSFile once;
-// its errors name the file and the offending key.
+// its errors name the file and the offending key. With Options.JWKSURL it
+// fetches the set before returning (errors name the URL) and starts
+// refreshing it: call Close when done.
 func New(opts Options) (*Authenticator, error) {
-	if len(opts.HS256Secret) == 0 && opts.JWKSFile == "" {
-		return nil, errors.New("auth: no token verification key: set an HS256 secret or a JWKS file")
+	if len(opts.HS256Secret) == 0 && opts.JWKSFile == "" && opts.JWKSURL == "" {
+		return nil, errors.New("auth: no token verification key: set an HS256 secret, a JWKS file or a JWKS URL")
 	}
 	if n := len(opts.HS256Secret); n > 0 && n < MinSecretBytes {
 		return nil, fmt.Errorf("auth: HS256 secret is %d bytes, need at least %d", n, MinSecretBytes)
@@ -102,7 +132,7 @@ func New(opts Options) (*Authenticator, error) {
 	}
 
 	a := &Authenticator{
-		keys:   make(map[jose.SignatureAlgorithm][]verifyKey),
+		keys:   make(keyMap),
 		issuer: opts.Issuer,
 		leeway: opts.Leeway,
 		now:    opts.Now,
@@ -127,7 +157,8 @@ func New(opts Options) (*Authenticator, error) {
 		}
 	}
 	for _, alg := range []jose.SignatureAlgorithm{jose.HS256, jose.RS256, jose.EdDSA} {
-		if len(a.keys[alg]) > 0 {
+		// A JWKS URL may publish keys of either algorithm at any time.
+		if len(a.keys[alg]) > 0 || (opts.JWKSURL != "" && alg != jose.HS256) {
 			a.algs = append(a.algs, alg)
 		}
 	}
@@ -141,5 +172,24 @@ func New(opts Options) (*Authenticator, error) {
 			a.apiKeys = append(a.apiKeys, apiKey{sum: sha256.Sum256([]byte(k.Key)), scope: k.Scope})
 		}
 	}
+	if opts.JWKSURL != "" { // last: it starts a goroutine
+		log := opts.Logger
+		if log == nil {
+			log = slog.Default()
+		}
+		r, err := newRemoteKeys(opts.JWKSURL, opts, log.With("component", "auth"))
+		if err != nil {
+			return nil, err
+		}
+		a.remote = r
+	}
 	return a, nil
+}
+
+// Close stops refreshing Options.JWKSURL; the keys fetched so far keep
+// verifying tokens. It is idempotent, and a no-op without a JWKS URL.
+func (a *Authenticator) Close() {
+	if a.remote != nil {
+		a.remote.stop()
+	}
 }

@@ -20,8 +20,9 @@
 // Accepted algorithms follow the configured keys and nothing else:
 //
 //   - HS256, only when Options.HS256Secret is set (at least [MinSecretBytes]);
-//   - RS256, only with kty RSA keys (≥2048 bits) from Options.JWKSFile;
-//   - EdDSA, only with kty OKP / crv Ed25519 keys from Options.JWKSFile.
+//   - RS256, only with kty RSA keys (≥2048 bits) from Options.JWKSFile,
+//     or at any time with Options.JWKSURL;
+//   - EdDSA, only with kty OKP / crv Ed25519 keys from the same sources.
 //
 // "alg": "none" and every other algorithm are refused before any key is
 // touched, and each key is bound to a single algorithm, so an RSA public key
@@ -33,6 +34,38 @@
 // workspaces is an optional array of strings; iss and aud are checked when
 // Options.Issuer / Options.Audience are set; exp, nbf and iat are checked with
 // Options.Leeway.
+//
+// # Keys from a URL
+//
+// Options.JWKSURL names an identity provider's JWK Set (its
+// /.well-known/jwks.json), so that its keys rotate without a restart. The
+// set is fetched and cached by github.com/MicahParks/jwkset; go-jose still
+// verifies. The life of the set:
+//
+//   - New fetches it once and fails unless that succeeds within
+//     Options.JWKSTimeout (10s); the error names the URL and the cause.
+//     Nothing else fetches it at construction, so a config check never does.
+//   - A background goroutine fetches it every Options.JWKSRefresh (5m) until
+//     [Authenticator.Close].
+//   - A token whose kid no key has (a key just rotated in) fetches it at
+//     once, inside Verify: at most one such fetch runs at a time (concurrent
+//     callers wait for it) and at most one starts per
+//     Options.JWKSUnknownInterval (10s); other unknown-kid tokens fail
+//     without a fetch, so a flood of made-up kids costs the provider nothing.
+//   - Each fetched set replaces the previous one whole, so a key removed
+//     from the set stops verifying.
+//   - A failed fetch (network error, status other than 200, a body that is
+//     not a JWK Set or exceeds [MaxJWKSBytes], a key jwkset cannot parse, no
+//     usable key) keeps the last good keys and logs a warning through
+//     Options.Logger.
+//   - Keys pass the checks of a JWKS file (kty RSA ≥2048 bits or OKP
+//     Ed25519, public only, alg matching the kty, unique kids), but one that
+//     fails them is skipped with a warning, logged once per change of the
+//     set, rather than failing the set: providers publish keys of other
+//     types (EC, say) next to the ones Switchboard uses.
+//
+// The secret and the JWKS file's keys are tried before the URL's, and a kid
+// found in the file is not looked up in the URL's set.
 //
 // # Errors
 //
@@ -53,7 +86,8 @@
 // # Cost
 //
 // New reads and validates the JWKS file once (errors name the file and the
-// key at fault); the Authenticator is immutable and safe for concurrent use.
+// key at fault); the Authenticator is safe for concurrent use, and only the
+// URL's keys change after New (each set is swapped in atomically).
 // Verify runs once per connection and costs tens of microseconds (HS256
 // ~20µs, RS256 and EdDSA ~50–80µs per key tried; see BenchmarkVerify). Tokens
 // over 16 KiB are refused unparsed.

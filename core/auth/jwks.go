@@ -104,7 +104,7 @@ func parseJWK(raw json.RawMessage) (k jose.JSONWebKey, skip bool, err error) {
 	case h.Kty == "OKP" && h.Crv == "Ed25519":
 		want = jose.EdDSA
 	case h.Kty == "oct":
-		return k, false, errors.New("symmetric (kty oct) keys do not belong in the JWKS file; configure the HS256 secret instead")
+		return k, false, errors.New("symmetric (kty oct) keys do not belong in a JWKS; configure the HS256 secret instead")
 	case h.Kty == "OKP":
 		return k, false, fmt.Errorf("unsupported OKP curve %q (want Ed25519)", h.Crv)
 	case h.Kty == "":

@@ -3,6 +3,7 @@ package auth
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,20 +70,18 @@ func (a *Authenticator) Verify(raw string) (*Principal, error) {
 
 // verifySignature picks the candidate keys for the token's alg (narrowed to
 // one by kid for JWKS keys) and returns the payload the first of them verifies.
+// A kid that no key has makes the JWKS URL, if any, be fetched again first.
 func (a *Authenticator) verifySignature(jws *jose.JSONWebSignature) ([]byte, error) {
 	if len(jws.Signatures) != 1 {
 		return nil, invalid("malformed: %d signatures", len(jws.Signatures))
 	}
 	h := jws.Signatures[0].Header
 	alg := jose.SignatureAlgorithm(h.Algorithm)
-	cands := a.keys[alg]
-	if h.KeyID != "" && alg != jose.HS256 {
-		cands = nil
-		for _, k := range a.keys[alg] {
-			if k.kid == h.KeyID {
-				cands = []verifyKey{k}
-				break
-			}
+	cands := a.candidates(alg, h.KeyID)
+	if h.KeyID != "" && alg != jose.HS256 && cands == nil {
+		if a.remote != nil {
+			a.remote.refresh(h.KeyID)
+			cands = a.candidates(alg, h.KeyID)
 		}
 		if cands == nil {
 			return nil, invalid("signature: no %s key with kid %q", alg, h.KeyID)
@@ -93,10 +92,38 @@ func (a *Authenticator) verifySignature(jws *jose.JSONWebSignature) ([]byte, err
 			return payload, nil
 		}
 	}
-	if len(cands) == 1 {
+	switch len(cands) {
+	case 0: // only with a JWKS URL that has no key of alg now
+		return nil, invalid("signature: no %s key", alg)
+	case 1:
 		return nil, invalid("signature: %s verification failed", alg)
 	}
 	return nil, invalid("signature: none of %d %s keys verifies it", len(cands), alg)
+}
+
+// candidates returns the keys that may verify a token: with a kid (ignored by
+// HS256) the one key of alg that has it, or nil; without, every key of alg.
+// The secret and the JWKS file's keys come before those of the JWKS URL.
+func (a *Authenticator) candidates(alg jose.SignatureAlgorithm, kid string) []verifyKey {
+	local := a.keys[alg]
+	var remote []verifyKey
+	if a.remote != nil {
+		remote = a.remote.keys()[alg]
+	}
+	if kid == "" || alg == jose.HS256 {
+		if len(remote) == 0 {
+			return local
+		}
+		return slices.Concat(local, remote)
+	}
+	for _, keys := range [2][]verifyKey{local, remote} {
+		for _, k := range keys {
+			if k.kid == kid {
+				return []verifyKey{k}
+			}
+		}
+	}
+	return nil
 }
 
 // validate checks the registered time and audience claims.

@@ -91,11 +91,19 @@ type Server struct {
 // Auth is the `auth` block: how clients and publishers authenticate.
 type Auth struct {
 	// JWTSecret is the HS256 key for client tokens, at least 32 bytes.
-	// Zero ("") disables HS256; then JWKSFile must be set.
+	// Zero ("") disables HS256; then JWKSFile or JWKSURL must be set.
 	JWTSecret string `hcl:"jwt_secret" json:"jwt_secret"`
 	// JWKSFile is a JWKS JSON file with RS256/EdDSA public keys, relative to
 	// the working directory. Zero ("") means no asymmetric keys.
 	JWKSFile string `hcl:"jwks_file" json:"jwks_file"`
+	// JWKSURL is an http or https URL serving a JWKS with RS256/EdDSA public
+	// keys, fetched by `serve` at startup (which fails unless that succeeds
+	// within 10s), every JWKSRefresh, and when a token names an unknown kid
+	// (at most once per 10s). `check` does not fetch it. It may be combined
+	// with JWTSecret and JWKSFile. Zero (""): none.
+	JWKSURL string `hcl:"jwks_url" json:"jwks_url"`
+	// JWKSRefresh is how often JWKSURL is fetched again. Zero is invalid.
+	JWKSRefresh hclconf.Duration `hcl:"jwks_refresh" json:"jwks_refresh"`
 	// Issuer, when set, must equal the token's iss claim. Zero: not checked.
 	Issuer string `hcl:"issuer" json:"issuer"`
 	// Audience, when set, must be listed in the token's aud claim. Zero: not checked.

@@ -35,6 +35,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 		},
 		Auth: Auth{
 			JWTSecret:   DevJWTSecret,
+			JWKSRefresh: hclconf.Duration(5 * time.Minute),
 			Leeway:      0,
 			ExpiryGrace: 0,
 			TokenTTL:    hclconf.Duration(time.Hour),

@@ -128,11 +128,25 @@ func (v *validator) server(s *Server) {
 func (v *validator) auth(a *Auth) {
 	const p = "auth"
 	switch {
-	case a.JWTSecret == "" && a.JWKSFile == "":
-		v.errf(p, "jwt_secret", "must be set unless jwks_file is set")
+	case a.JWTSecret == "" && a.JWKSFile == "" && a.JWKSURL == "":
+		v.errf(p, "jwt_secret", "must be set unless jwks_file or jwks_url is set")
 	case a.JWTSecret != "" && len(a.JWTSecret) < 32:
 		v.errf(p, "jwt_secret", "must be at least 32 bytes (HS256 key size), got %d", len(a.JWTSecret))
 	}
+	if a.JWKSURL != "" {
+		// Messages show the scheme only: the URL is not echoed (see isURL).
+		switch u, err := url.Parse(a.JWKSURL); {
+		case err != nil || u.Scheme == "":
+			v.errf(p, "jwks_url", `must be a URL such as "https://idp.example/.well-known/jwks.json"`)
+		case u.Scheme != "http" && u.Scheme != "https":
+			v.errf(p, "jwks_url", "must be an http or https URL, got scheme %q", u.Scheme)
+		case u.Host == "" || u.Opaque != "":
+			v.errf(p, "jwks_url", `must name a host, as in "https://idp.example/.well-known/jwks.json"`)
+		case u.User != nil:
+			v.errf(p, "jwks_url", "must not contain credentials (user:password@)")
+		}
+	}
+	v.positiveDur(p, "jwks_refresh", a.JWKSRefresh)
 	v.nonNegativeDur(p, "leeway", a.Leeway)
 	v.nonNegativeDur(p, "expiry_grace", a.ExpiryGrace)
 	v.positiveDur(p, "token_ttl", a.TokenTTL)

@@ -22,6 +22,8 @@ server {
 auth {
   jwt_secret = env("SB_CONFIG_TEST_FULL_SECRET", "a-very-long-production-secret-0123456789")
   jwks_file  = "./keys/jwks.json"
+  jwks_url   = "https://id.example.com/.well-known/jwks.json"
+  jwks_refresh = "15m"
   issuer     = "https://id.example.com"
   audience   = "switchboard"
   leeway     = "1m"
