@@ -95,7 +95,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	var mounts map[string]http.Handler
 	limits := web.NewLimits(web.LimitOptions{MaxConnsPerIP: cfg.Server.MaxConnsPerIP, MaxConnsPerUser: cfg.Server.MaxConnsPerUser,
 		ConnectRate: cfg.Server.ConnectRate, ConnectBurst: cfg.Server.ConnectBurst,
-		PublishRate: cfg.Server.PublishRate, PublishBurst: cfg.Server.PublishBurst})
+		PublishRate: cfg.Server.PublishRate, PublishBurst: cfg.Server.PublishBurst,
+		TrustedProxies: cfg.Server.TrustedPrefixes()})
 	s.transports, mounts, err = transport.Start(ctx, cfg, transport.Node{Hub: s.hub, Auth: a,
 		AllowedOrigins: cfg.Server.AllowedOrigins, Logger: log, Limits: limits})
 	if err != nil {

@@ -166,6 +166,38 @@ func TestEdgeConnectionCapPerIP(t *testing.T) {
 	})
 }
 
+// Behind a trusted proxy the per-IP cap counts each client named by
+// X-Forwarded-For; the header of a peer that is not trusted counts for
+// nothing.
+func TestEdgeConnectionCapPerIPBehindATrustedProxy(t *testing.T) {
+	cfg := testnode.Config(t)
+	cfg.Server.MaxConnsPerIP = 1
+	cfg.Server.TrustedProxies = []string{"127.0.0.1"}
+	n := testnode.Start(t, cfg)
+	tok := n.Token("u1", "w1")
+	xff := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }
+	for _, client := range []string{"203.0.113.7", "203.0.113.8"} {
+		if _, _, err := n.TryDialWS(tok, xff(client)); err != nil {
+			t.Fatalf("first connection of client %s behind the proxy: %v", client, err)
+		}
+	}
+	_, _, err := n.TryDialWS(tok, xff("203.0.113.7"))
+	var he *sbclient.HTTPError
+	if !errors.As(err, &he) || he.Status != http.StatusTooManyRequests || !strings.Contains(he.Err.Message, "203.0.113.7") {
+		t.Fatalf("second connection of 203.0.113.7: %v, want 429 naming the client", err)
+	}
+
+	untrusted := testnode.Config(t)
+	untrusted.Server.MaxConnsPerIP = 1
+	u := testnode.Start(t, untrusted)
+	if _, _, err := u.TryDialWS(tok, xff("203.0.113.7")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := u.TryDialWS(tok, xff("203.0.113.8")); !errors.As(err, &he) || he.Status != http.StatusTooManyRequests {
+		t.Fatalf("a forged X-Forwarded-For from an untrusted peer escaped the cap: %v", err)
+	}
+}
+
 func TestEdgePublishRateLimit(t *testing.T) {
 	cfg := testnode.Config(t)
 	cfg.Server.PublishRate = 0.01

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -86,6 +88,35 @@ type Server struct {
 	// MetricsKey, when set, is required as "Authorization: Bearer KEY" on
 	// /metrics. Zero (""): not required.
 	MetricsKey string `hcl:"metrics_key" json:"metrics_key"`
+	// TrustedProxies are the load balancers and proxies (IPs or CIDR
+	// ranges) whose X-Forwarded-For header names the client, for the per-IP
+	// caps and rate limits. Empty (the zero value): the peer is the client.
+	TrustedProxies []string `hcl:"trusted_proxies" json:"trusted_proxies"`
+}
+
+// TrustedPrefixes parses TrustedProxies (a bare IP is a one-address
+// range); Validate has checked them.
+func (s *Server) TrustedPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, t := range s.TrustedProxies {
+		if p, err := parsePrefix(t); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // Auth is the `auth` block: how clients and publishers authenticate.

@@ -27,6 +27,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			Listen:          ":8080",
 			DataDir:         "./data",
 			AllowedOrigins:  []string{"*"},
+			TrustedProxies:  []string{},
 			ShutdownTimeout: hclconf.Duration(10 * time.Second),
 			LogLevel:        "info",
 			LogFormat:       "text",

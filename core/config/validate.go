@@ -120,6 +120,11 @@ func (v *validator) server(s *Server) {
 				`must be "*" or an origin such as "https://app.example.com" (no path), got %q`, o)
 		}
 	}
+	for i, t := range s.TrustedProxies {
+		if _, err := parsePrefix(t); err != nil {
+			v.errf(p, fmt.Sprintf("trusted_proxies[%d]", i), `must be an IP or a CIDR range such as "10.0.0.0/8", got %q`, t)
+		}
+	}
 	v.positiveDur(p, "shutdown_timeout", s.ShutdownTimeout)
 	v.oneOf(p, "log_level", s.LogLevel, "debug", "info", "warn", "error")
 	v.oneOf(p, "log_format", s.LogFormat, "text", "json")

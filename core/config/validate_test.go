@@ -28,6 +28,8 @@ func TestValidate(t *testing.T) {
 		{"data dir", func(c *config.Config) { c.Server.DataDir = "" }, `server: data_dir: must be set`},
 		{"origin with path", func(c *config.Config) { c.Server.AllowedOrigins = []string{"*", "https://a.example/"} },
 			`server: allowed_origins[1]: must be "*" or an origin such as "https://app.example.com" (no path), got "https://a.example/"`},
+		{"trusted proxy", func(c *config.Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "10.0.0.0/33"} },
+			`server: trusted_proxies[1]: must be an IP or a CIDR range such as "10.0.0.0/8", got "10.0.0.0/33"`},
 		{"log format", func(c *config.Config) { c.Server.LogFormat = "logfmt" },
 			`server: log_format: must be one of text, json, got "logfmt"`},
 		{"shutdown timeout", func(c *config.Config) { c.Server.ShutdownTimeout = 0 },

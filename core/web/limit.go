@@ -9,7 +9,9 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +28,10 @@ type LimitOptions struct {
 	ConnectBurst    int
 	PublishRate     float64
 	PublishBurst    int
+	// TrustedProxies are the load balancers and proxies whose
+	// X-Forwarded-For is believed (see ClientIP). Empty: none, the peer
+	// address is the client's.
+	TrustedProxies []netip.Prefix
 }
 
 // Limits is the node's set of limits. A nil *Limits allows everything.
@@ -44,13 +50,49 @@ func NewLimits(o LimitOptions) *Limits {
 		connect: NewKeyed(o.ConnectRate, o.ConnectBurst), publish: NewKeyed(o.PublishRate, o.PublishBurst)}
 }
 
-// ClientIP is the IP of r's peer (RemoteAddr without the port).
-func ClientIP(r *http.Request) string {
+// ClientIP is the IP the limits count r under: its peer's (RemoteAddr
+// without the port), unless the peer is a trusted proxy. Then it is the
+// rightmost address of X-Forwarded-For that is not a trusted proxy (the
+// leftmost when all are): what the nearest untrusted hop connected from,
+// which a client cannot forge by sending its own X-Forwarded-For.
+func (l *Limits) ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	if l == nil || len(l.o.TrustedProxies) == 0 || !l.trusted(host) {
+		return host
+	}
+	var hops []string
+	for _, h := range r.Header.Values("X-Forwarded-For") {
+		for hop := range strings.SplitSeq(h, ",") {
+			hops = append(hops, strings.TrimSpace(hop))
+		}
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		if _, err := netip.ParseAddr(hops[i]); err != nil {
+			return host // a malformed hop: believe nothing left of it
+		}
+		if !l.trusted(hops[i]) || i == 0 {
+			return hops[i]
+		}
 	}
 	return host
+}
+
+// trusted reports whether ip is one of the trusted proxies.
+func (l *Limits) trusted(ip string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range l.o.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Connect checks a new WebSocket/SSE connection of user from r's IP before
@@ -62,7 +104,7 @@ func (l *Limits) Connect(r *http.Request, user string) (release func(), werr *wi
 	if l == nil {
 		return nil, nil, 0
 	}
-	ip := ClientIP(r)
+	ip := l.ClientIP(r)
 	if ok, wait := l.connect.Allow(ip); !ok {
 		return nil, wire.NewError(wire.RateLimited, "too many connection attempts from "+ip), wait
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -78,4 +79,50 @@ func newReq(remote string) *httptestReq {
 	r := httptest.NewRequest("GET", "/v1/ws", nil)
 	r.RemoteAddr = remote
 	return &httptestReq{r: r}
+}
+
+// Behind trusted proxies the client's address is the rightmost
+// X-Forwarded-For hop that is not a proxy; a client cannot choose it by
+// sending its own header, and an untrusted peer's header is ignored.
+func TestClientIPBehindTrustedProxies(t *testing.T) {
+	l := NewLimits(LimitOptions{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}})
+	for _, c := range []struct {
+		name, remote string
+		xff          []string
+		want         string
+	}{
+		{"direct client, no header", "203.0.113.7:5000", nil, "203.0.113.7"},
+		{"direct client forging the header", "203.0.113.7:5000", []string{"198.51.100.1"}, "203.0.113.7"},
+		{"one proxy", "10.0.0.2:443", []string{"203.0.113.7"}, "203.0.113.7"},
+		{"two proxies", "10.0.0.2:443", []string{"203.0.113.7, 10.1.1.1"}, "203.0.113.7"},
+		{"client forging a hop before the proxy's", "10.0.0.2:443", []string{"198.51.100.1, 203.0.113.7"}, "203.0.113.7"},
+		{"hops in two header lines", "10.0.0.2:443", []string{"198.51.100.1", "203.0.113.7"}, "203.0.113.7"},
+		{"all hops trusted", "10.0.0.2:443", []string{"10.9.9.9, 10.1.1.1"}, "10.9.9.9"},
+		{"proxy without the header", "10.0.0.2:443", nil, "10.0.0.2"},
+		{"malformed hop", "10.0.0.2:443", []string{"203.0.113.7, not-an-ip"}, "10.0.0.2"},
+		{"IPv6 proxy", "[::1]:443", []string{"2001:db8::1"}, "2001:db8::1"},
+	} {
+		r := newReq(c.remote).r
+		for _, h := range c.xff {
+			r.Header.Add("X-Forwarded-For", h)
+		}
+		if got := l.ClientIP(r); got != c.want {
+			t.Errorf("%s: ClientIP = %q, want %q", c.name, got, c.want)
+		}
+	}
+	// Without trusted proxies the header means nothing.
+	r := newReq("10.0.0.2:443").r
+	r.Header.Set("X-Forwarded-For", "203.0.113.7")
+	if got := NewLimits(LimitOptions{}).ClientIP(r); got != "10.0.0.2" {
+		t.Errorf("no trusted proxies: ClientIP = %q, want the peer", got)
+	}
+	// The per-IP cap counts clients behind one proxy apart.
+	capped := NewLimits(LimitOptions{MaxConnsPerIP: 1, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}})
+	for _, client := range []string{"203.0.113.7", "203.0.113.8"} {
+		r := newReq("10.0.0.2:443").r
+		r.Header.Set("X-Forwarded-For", client)
+		if _, werr, _ := capped.Connect(r, "u-"+client); werr != nil {
+			t.Fatalf("client %s behind the proxy refused: %v", client, werr)
+		}
+	}
 }

@@ -17,6 +17,7 @@ server {
   publish_burst      = 200
   metrics_listen     = "127.0.0.1:9091"
   metrics_key        = "metrics-secret"
+  trusted_proxies    = ["10.0.0.0/8", "192.0.2.1"]
 }
 
 auth {
