@@ -2,8 +2,8 @@ package web
 
 import (
 	"net/http"
-	"net/netip"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 )
