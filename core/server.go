@@ -19,6 +19,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/internal/api"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
+	"github.com/switchboard-rt/switchboard/core/internal/datadir"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/metrics"
@@ -31,6 +32,7 @@ import (
 // Server is one node.
 type Server struct {
 	cfg        *config.Config
+	lock       *datadir.Lock // server.data_dir, held until Shutdown
 	log        *slog.Logger
 	metrics    *metrics.Metrics
 	auth       *auth.Authenticator
@@ -57,6 +59,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 		log = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: log, metrics: metrics.New()}
+	// One node per data_dir: a second process fails here, before NATS
+	// opens the store the first one writes.
+	if s.lock, err = datadir.Acquire(cfg.Server.DataDir); err != nil {
+		return nil, fmt.Errorf("core: server: data_dir: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			s.lock.Release()
+		}
+	}()
 	a, err := auth.New(auth.Options{
 		HS256Secret: []byte(cfg.Auth.JWTSecret), JWKSFile: cfg.Auth.JWKSFile,
 		JWKSURL: cfg.Auth.JWKSURL, JWKSRefresh: time.Duration(cfg.Auth.JWKSRefresh), Logger: log,
@@ -122,7 +134,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}
 	undo = append(undo, func() { s.plugins.Close(ctx) })
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
-		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,
+		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}, {Name: "shutdown", Fn: s.draining}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,
 		Limits: limits, BodyTimeout: time.Duration(cfg.Server.BodyTimeout),
 		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey})
 	if err := s.plugins.Mount(s.api); err != nil {
@@ -164,6 +176,15 @@ func (s *Server) onRevoke(m *nats.Msg) {
 		<-done
 		s.bus.Answer(m)
 	}()
+}
+
+// draining fails /readyz from the start of Shutdown, so that a load
+// balancer sends no new clients to a node that is closing its connections.
+func (s *Server) draining(context.Context) error {
+	if s.stopped.Load() {
+		return errors.New("draining: shutting down")
+	}
+	return nil
 }
 
 // Hub is the node's hub.
@@ -234,6 +255,7 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Run(ctx context.Context) error {
 	if err := s.Start(nil); err != nil {
 		s.bus.Close()
+		s.lock.Release()
 		return err
 	}
 	var serveErr error
@@ -279,6 +301,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.plugins.Close(ctx)
 	s.auth.Close()
 	s.bus.Close()
+	s.lock.Release()
 	s.log.Info("stopped")
 	return errors.Join(errs...)
 }
