@@ -244,6 +244,11 @@ type Hub struct {
 	// no presence events (each one goes to every member: filling a room of
 	// N costs N² frames). Zero means no limit.
 	PresenceMaxMembers int `hcl:"presence_max_members" json:"presence_max_members"`
+	// PresenceDebounce: a user who leaves a room (everywhere in the cluster)
+	// and comes back within it is not reported to the plugins subscribed
+	// to presence.leave / presence.join, so reconnect storms do not flood
+	// them. Zero: every change is reported.
+	PresenceDebounce hclconf.Duration `hcl:"presence_debounce" json:"presence_debounce"`
 	// DirectWrites: how many members of a room the dispatcher writes to
 	// itself per live event, when they are idle (the rest go through
 	// writer goroutines). Zero turns direct writes off.

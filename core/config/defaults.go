@@ -60,6 +60,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			Shards:             64,
 			Presence:           true,
 			PresenceMaxMembers: 1000,
+			PresenceDebounce:   hclconf.Duration(5 * time.Second),
 			DirectWrites:       128,
 		},
 		Transports: r.defaults(),

@@ -29,6 +29,7 @@ func (c *Config) validate(src *sources) []error {
 	if c.Hub.PresenceMaxMembers < 0 {
 		v.errf("hub", "presence_max_members", "must be >= 0 (0 = no limit), got %d", c.Hub.PresenceMaxMembers)
 	}
+	v.nonNegativeDur("hub", "presence_debounce", c.Hub.PresenceDebounce)
 	if c.Hub.DirectWrites < 0 {
 		v.errf("hub", "direct_writes", "must be >= 0 (0 = off), got %d", c.Hub.DirectWrites)
 	}

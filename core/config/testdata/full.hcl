@@ -67,6 +67,7 @@ hub {
   shards = 128
   presence = false
   presence_max_members = 50
+  presence_debounce    = "2s"
   direct_writes = 16
 }
 
