@@ -13,9 +13,10 @@ import (
 // Migration is one versioned change of a plugin's schema. A plugin lists
 // its migrations in Info.Migrations, oldest first, and never edits or
 // reorders one that has shipped: it appends a new one. The SDK runs the
-// ones not yet applied when the plugin starts, each in a transaction,
-// under bun/migrate's lock so that several nodes sharing a database may
-// start at once, and records them in the table sb_migrations_NAME.
+// ones not yet applied when the plugin starts, each in a transaction, and
+// records them in the table sb_migrations_NAME. Several nodes sharing a
+// database may start at once: on PostgreSQL the whole setup runs under an
+// advisory lock, on SQLite under bun/migrate's lock.
 type Migration struct {
 	// Name says what the migration does, e.g. "tables" or "task_labels".
 	// Its version is its position in the list: the first is 0001_NAME.
@@ -108,8 +109,31 @@ func runMigrations(ctx context.Context, db *bun.DB, plugin, prefix string, ms []
 	}
 	mg := migrate.NewMigrator(db, set, migrate.WithTableName("sb_migrations_"+plugin),
 		migrate.WithLocksTableName("sb_migration_locks_"+plugin), migrate.WithMarkAppliedOnSuccess(true))
-	// Nodes starting at once may race to create the migrations tables
-	// (PostgreSQL's IF NOT EXISTS is not safe against that): try again.
+	if IsPostgres(db) {
+		// Nodes starting at once would race to create the same tables
+		// (PostgreSQL's IF NOT EXISTS is not safe against that: "duplicate
+		// key value violates unique constraint pg_type_typname_nsp_index"),
+		// bun/migrate's own lock table included. So the whole setup, from
+		// the migrations table on, runs under an advisory lock held on one
+		// connection: the other nodes wait, then find nothing left to do.
+		// The lock ends with its session, so a node that dies migrating
+		// leaves nothing behind to clean up.
+		unlock, err := pgSessionLock(ctx, db, lockMigrations, "sb_migrations_"+plugin)
+		if err != nil {
+			return fmt.Errorf("%s: migrations: %w", plugin, err)
+		}
+		defer unlock()
+		if err := mg.Init(ctx); err != nil {
+			return fmt.Errorf("%s: migrations table: %w", plugin, err)
+		}
+		if _, err := mg.Migrate(ctx); err != nil {
+			return fmt.Errorf("%s: migration %w", plugin, err)
+		}
+		return nil
+	}
+	// SQLite: one writer at a time already (immediate transactions), and
+	// the file is one node's; bun/migrate's lock guards against two
+	// processes on it.
 	var err error
 	for range 3 {
 		if err = mg.Init(ctx); err == nil {

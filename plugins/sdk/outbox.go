@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -68,6 +69,11 @@ func toRow(e *Event) (*outboxRow, error) {
 }
 
 // add writes events to the outbox within db (a transaction or the DB).
+// On PostgreSQL the rows are inserted under a lock held until the commit
+// (lockOutboxAdd), so that writers commit in the order of their seq: a
+// transaction that drew seq 10 cannot commit after one that drew 11 and
+// was already relayed. Callers insert last in their transaction, so the
+// lock is never held while waiting for another.
 func (o *outbox) add(ctx context.Context, db bun.IDB, events []*Event) error {
 	if len(events) == 0 {
 		return nil
@@ -80,29 +86,114 @@ func (o *outbox) add(ctx context.Context, db bun.IDB, events []*Event) error {
 		}
 		rows = append(rows, r)
 	}
-	_, err := db.NewInsert().Model(&rows).ModelTableExpr(o.table).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("sdk: outbox insert: %w", err)
+	return o.insert(ctx, db, &rows)
+}
+
+// insert inserts model (rows) into the outbox, see add.
+func (o *outbox) insert(ctx context.Context, db bun.IDB, model any) error {
+	if !IsPostgres(db) {
+		if _, err := db.NewInsert().Model(model).ModelTableExpr(o.table).Exec(ctx); err != nil {
+			return fmt.Errorf("sdk: outbox insert: %w", err)
+		}
+		return nil
 	}
-	return nil
+	ins := func(ctx context.Context, tx bun.IDB) error {
+		if err := pgTxLock(ctx, tx, lockOutboxAdd, o.table); err != nil {
+			return fmt.Errorf("sdk: outbox insert: %w", err)
+		}
+		if _, err := tx.NewInsert().Model(model).ModelTableExpr(o.table).Exec(ctx); err != nil {
+			return fmt.Errorf("sdk: outbox insert: %w", err)
+		}
+		return nil
+	}
+	if bdb, ok := db.(*bun.DB); ok { // not in a transaction: make one
+		return bdb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return ins(ctx, tx) })
+	}
+	return ins(ctx, db)
+}
+
+// errBusy says another node's relay is sending this plugin's outbox.
+var errBusy = errors.New("sdk: outbox: another node is relaying it")
+
+// batch hands fn up to n pending rows, oldest first, and db to mark them
+// done or failed with; it reports whether there were none.
+//
+// Several nodes may run the same plugin on one PostgreSQL database, each
+// with a relay. Each row must be relayed once, and in order: a row must
+// not overtake an earlier one (a revocation, its event before it). Row
+// locks with SKIP LOCKED would let a second relay take the rows after
+// those the first holds and send them first, so instead one relay at a
+// time sends a plugin's outbox: it takes a transaction-level advisory
+// lock (never waiting for it: errBusy when another holds it), reads the
+// batch, sends it and deletes the rows in that transaction. The lock goes
+// with the transaction, so a node that dies mid-batch holds nothing; the
+// rows it sent but did not delete are sent again by the next relay, and
+// the core's dedup by event id (Nats-Msg-Id, within the stream's
+// duplicate window) stores them once. That dedup alone would not do: each
+// row would be sent by every node, and after the window stored again.
+func (o *outbox) batch(ctx context.Context, n int, fn func(ctx context.Context, db bun.IDB, rows []outboxRow) error) (empty bool, err error) {
+	if !IsPostgres(o.db) {
+		rows, err := o.next(ctx, o.db, n)
+		if err != nil || len(rows) == 0 {
+			return err == nil, err
+		}
+		return false, fn(ctx, o.db, rows)
+	}
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	ok, err := pgTryTxLock(ctx, tx, lockRelay, o.table)
+	if err != nil || !ok {
+		_ = tx.Rollback()
+		if err == nil {
+			err = errBusy
+		}
+		return false, err
+	}
+	rows, err := o.next(ctx, tx, n)
+	if err != nil || len(rows) == 0 {
+		_ = tx.Rollback()
+		return err == nil, err
+	}
+	// Commit what fn did even when it stopped half-way (the core became
+	// unavailable): the rows it marked are stored.
+	err = fn(ctx, tx, rows)
+	if cerr := tx.Commit(); cerr != nil && err == nil {
+		err = fmt.Errorf("sdk: outbox commit: %w", cerr)
+	}
+	return false, err
 }
 
 // next returns up to n pending rows in order.
-func (o *outbox) next(ctx context.Context, n int) ([]outboxRow, error) {
+func (o *outbox) next(ctx context.Context, db bun.IDB, n int) ([]outboxRow, error) {
 	var rows []outboxRow
-	err := o.db.NewSelect().Model(&rows).ModelTableExpr(o.table + " AS outbox_row").
+	err := db.NewSelect().Model(&rows).ModelTableExpr(o.table + " AS outbox_row").
 		Where("failed_at IS NULL").Order("seq").Limit(int64(n)).Scan(ctx)
 	return rows, err
 }
 
-func (o *outbox) done(ctx context.Context, seq int64) error {
-	_, err := o.db.NewDelete().Model((*outboxRow)(nil)).ModelTableExpr(o.table+" AS outbox_row").
+// pendingUpTo reports whether rows up to seq upTo are still pending.
+func (o *outbox) pendingUpTo(ctx context.Context, upTo int64) (bool, error) {
+	n, err := o.db.NewSelect().TableExpr(o.table).Where("failed_at IS NULL AND seq <= ?", upTo).Count(ctx)
+	return n > 0, err
+}
+
+// last returns the highest seq in the outbox, 0 when it is empty.
+func (o *outbox) last(ctx context.Context) (int64, error) {
+	var seq int64
+	err := o.db.NewSelect().TableExpr(o.table).ColumnExpr("COALESCE(MAX(seq), 0)").Scan(ctx, &seq)
+	return seq, err
+}
+
+func (o *outbox) done(ctx context.Context, db bun.IDB, seq int64) error {
+	_, err := db.NewDelete().Model((*outboxRow)(nil)).ModelTableExpr(o.table+" AS outbox_row").
 		Where("seq = ?", seq).Exec(ctx)
 	return err
 }
 
-func (o *outbox) fail(ctx context.Context, seq int64, msg string) error {
-	_, err := o.db.NewUpdate().Model((*outboxRow)(nil)).ModelTableExpr(o.table+" AS outbox_row").
+func (o *outbox) fail(ctx context.Context, db bun.IDB, seq int64, msg string) error {
+	_, err := db.NewUpdate().Model((*outboxRow)(nil)).ModelTableExpr(o.table+" AS outbox_row").
 		Set("failed_at = ?", time.Now().UTC()).Set("error = ?", msg).Where("seq = ?", seq).Exec(ctx)
 	return err
 }
@@ -116,11 +207,7 @@ func revocationRow(r Revocation) *outboxRow {
 }
 
 func (o *outbox) addRevocation(ctx context.Context, db bun.IDB, r Revocation) error {
-	row := revocationRow(r)
-	if _, err := db.NewInsert().Model(row).ModelTableExpr(o.table).Exec(ctx); err != nil {
-		return fmt.Errorf("sdk: outbox insert: %w", err)
-	}
-	return nil
+	return o.insert(ctx, db, revocationRow(r))
 }
 
 func (r *outboxRow) event() (*Event, json.RawMessage, error) {

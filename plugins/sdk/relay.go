@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
 
@@ -113,22 +115,37 @@ func (r *relay) poke() {
 	}
 }
 
-// flush relays the outbox until it is empty, so that every row committed
-// before the call is stored by the core (a revocation: applied on every
-// node), retrying until ctx ends.
+// flush relays the outbox until every row committed before the call is
+// stored by the core (a revocation: applied on every node), retrying
+// until ctx ends. Another node's relay may be the one sending them (see
+// outbox.batch): then flush waits until those rows are gone from the
+// table, not merely until its own drain returns.
 func (r *relay) flush(ctx context.Context) error {
-	backoff := 20 * time.Millisecond
+	upTo, err := r.ob.last(ctx)
+	if err != nil {
+		return fmt.Errorf("sdk: outbox: %w", err)
+	}
+	backoff := 10 * time.Millisecond
 	for {
 		err := r.drainOnce(ctx)
 		if err == nil {
 			return nil
+		}
+		if errors.Is(err, errBusy) {
+			left, perr := r.ob.pendingUpTo(ctx, upTo)
+			if perr == nil && !left {
+				return nil
+			}
+			if perr != nil {
+				err = perr
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return err
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, time.Second)
+		backoff = min(backoff*2, 250*time.Millisecond)
 	}
 }
 
@@ -147,11 +164,11 @@ func (r *relay) drainOnce(ctx context.Context) error {
 // run streams the outbox to the core until ctx ends.
 func (r *relay) run(ctx context.Context) {
 	const idle = time.Second
-	backoff := 50 * time.Millisecond
+	backoff, busy := 50*time.Millisecond, 50*time.Millisecond
 	for ctx.Err() == nil {
 		err := r.drainOnce(ctx)
 		if err == nil {
-			backoff = 50 * time.Millisecond
+			backoff, busy = 50*time.Millisecond, 50*time.Millisecond
 			select {
 			case <-ctx.Done():
 			case <-r.wake:
@@ -159,6 +176,18 @@ func (r *relay) run(ctx context.Context) {
 			}
 			continue
 		}
+		if errors.Is(err, errBusy) {
+			// Another node relays the outbox and drains what is committed
+			// now; look again soon in case it was just finishing.
+			select {
+			case <-ctx.Done():
+			case <-r.wake:
+			case <-time.After(busy):
+			}
+			busy = min(2*busy, idle)
+			continue
+		}
+		busy = 50 * time.Millisecond
 		if !errors.Is(err, context.Canceled) {
 			r.log.Warn("outbox relay: will retry", "err", err, "in", backoff)
 		}
@@ -170,50 +199,44 @@ func (r *relay) run(ctx context.Context) {
 	}
 }
 
-// drain relays every pending row; it returns nil when the outbox is empty.
+// drain relays every pending row; it returns nil when the outbox is empty,
+// and errBusy when another node's relay is sending it.
 // Rows are sent a batch at a time without waiting for each answer (the
 // core answers them in order, and after one it could not store it stores
 // none of the rest on that stream), so order holds at a fraction of the
 // round trips.
 func (r *relay) drain(ctx context.Context) error {
 	for {
-		rows, err := r.ob.next(ctx, 64)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return nil
-		}
-		// A revocation is sent alone, after the events before it are stored.
-		if rows[0].Type == revokeType {
-			if err := r.revokeRow(ctx, &rows[0]); err != nil {
-				return err
+		empty, err := r.ob.batch(ctx, 64, func(ctx context.Context, db bun.IDB, rows []outboxRow) error {
+			// A revocation is sent alone, after the events before it are stored.
+			if rows[0].Type == revokeType {
+				return r.revokeRow(ctx, db, &rows[0])
 			}
-			continue
-		}
-		n := 0
-		for n < len(rows) && rows[n].Type != revokeType {
-			n++
-		}
-		if err := r.sendBatch(ctx, rows[:n]); err != nil {
+			n := 0
+			for n < len(rows) && rows[n].Type != revokeType {
+				n++
+			}
+			return r.sendBatch(ctx, db, rows[:n])
+		})
+		if err != nil || empty {
 			return err
 		}
 	}
 }
 
-func (r *relay) revokeRow(ctx context.Context, row *outboxRow) error {
+func (r *relay) revokeRow(ctx context.Context, db bun.IDB, row *outboxRow) error {
 	var rv Revocation
 	if err := json.Unmarshal([]byte(row.Data), &rv); err != nil {
-		return r.ob.fail(ctx, row.Seq, "corrupt revocation: "+err.Error())
+		return r.ob.fail(ctx, db, row.Seq, "corrupt revocation: "+err.Error())
 	}
 	if err := r.revoke(ctx, rv); err != nil {
 		return err
 	}
-	return r.ob.done(ctx, row.Seq)
+	return r.ob.done(ctx, db, row.Seq)
 }
 
 // sendBatch sends rows, then reads their answers in order.
-func (r *relay) sendBatch(ctx context.Context, rows []outboxRow) error {
+func (r *relay) sendBatch(ctx context.Context, db bun.IDB, rows []outboxRow) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stream == nil {
@@ -253,12 +276,12 @@ func (r *relay) sendBatch(ctx context.Context, rows []outboxRow) error {
 		case unavailable != nil:
 			// The core stores nothing after an event it could not store.
 		case resp.Status == pluginv1.EmitResponse_STATUS_OK:
-			if err := r.ob.done(ctx, row.Seq); err != nil {
+			if err := r.ob.done(ctx, db, row.Seq); err != nil {
 				return err
 			}
 		case resp.Status == pluginv1.EmitResponse_STATUS_INVALID:
 			r.log.Error("event rejected by the core; kept in the outbox as failed", "type", row.Type, "id", row.ID, "reason", resp.Message)
-			if err := r.ob.fail(ctx, row.Seq, resp.Message); err != nil {
+			if err := r.ob.fail(ctx, db, row.Seq, resp.Message); err != nil {
 				return err
 			}
 		default:
@@ -271,7 +294,7 @@ func (r *relay) sendBatch(ctx context.Context, rows []outboxRow) error {
 	}
 	if sent < len(rows) {
 		_, _, err := rows[sent].event()
-		return r.ob.fail(ctx, rows[sent].Seq, "corrupt row: "+err.Error())
+		return r.ob.fail(ctx, db, rows[sent].Seq, "corrupt row: "+err.Error())
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestRevokeAccessIsWrittenInTheChangesTransaction(t *testing.T) {
 	if err := write(nil); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := ob.next(ctx, 10)
+	rows, err := ob.next(ctx, db, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
