@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/switchboard-rt/switchboard/core/config"
 )
@@ -39,6 +41,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if w := unscopedKeysWarning(cfg); w != "" {
 		fmt.Fprintf(stderr, "%s: warning: %s\n", *path, w)
 	}
+	if w := sqliteClusterWarning(cfg); w != "" {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", *path, w)
+	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return exitOK
 }
@@ -58,4 +63,30 @@ func unscopedKeysWarning(cfg *config.Config) string {
 	}
 	return fmt.Sprintf("auth: api_keys: %d unscoped API key(s) on the non-loopback listen %q may publish to any room "+
 		"and any type; prefer api_key \"NAME\" { key = …, rooms = […], types = […] } blocks", n, cfg.Server.Listen)
+}
+
+// sqliteClusterWarning warns of a clustered config (a nats cluster block,
+// or an external nats url) whose plugins have no database DSN: each node
+// would keep their data in its own SQLite file under data_dir, so nodes
+// would hold different projects and tasks.
+func sqliteClusterWarning(cfg *config.Config) string {
+	if cfg.NATS.Cluster == nil && cfg.NATS.URL == "" {
+		return ""
+	}
+	var names []string
+	for _, p := range cfg.Plugins {
+		if p.Database == "" {
+			names = append(names, strconv.Quote(p.Name))
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	by := "a nats cluster block"
+	if cfg.NATS.URL != "" {
+		by = "nats url"
+	}
+	return fmt.Sprintf("plugin %s: no database in a clustered config (%s): each node keeps the plugin's data in its own "+
+		"SQLite file under data_dir, so nodes hold different data (projects, tasks …); set database = \"postgres://…\" "+
+		"to one PostgreSQL shared by every node (a plugin that stores nothing may ignore this)", strings.Join(names, ", "), by)
 }

@@ -33,6 +33,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		log.Warn("the shipped development JWT secret or API key is in use on a non-loopback address; set SWITCHBOARD_JWT_SECRET and SWITCHBOARD_API_KEYS",
 			"listen", cfg.Server.Listen)
 	}
+	if w := sqliteClusterWarning(cfg); w != "" {
+		log.Warn(w)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	s, err := core.New(ctx, cfg, log)
