@@ -58,21 +58,40 @@ func Acquire(dir string) (*Lock, error) {
 	return l, nil
 }
 
+// InUseError says who holds a data directory; it matches ErrInUse.
+type InUseError struct {
+	Dir, Path string
+	Holder    Holder // zero when the file says nothing (yet)
+	ReadErr   error  // reading the lock file failed
+}
+
+func (e *InUseError) Error() string {
+	switch {
+	case e.ReadErr != nil:
+		return fmt.Sprintf("%s is locked (%s) by another process, which could not be read: %v", e.Dir, e.Path, e.ReadErr)
+	case e.Holder.PID == 0:
+		// The holder is between taking the lock and writing its PID.
+		return fmt.Sprintf("%s is locked (%s) by a process that is starting; each node needs its own server.data_dir", e.Dir, e.Path)
+	}
+	return fmt.Sprintf("%s is held by switchboard process %d (started %s, lock file %s); stop it first, or give this node its own server.data_dir",
+		e.Dir, e.Holder.PID, e.Holder.Started.Format(time.RFC3339), e.Path)
+}
+
+// Is makes errors.Is(err, ErrInUse) true.
+func (e *InUseError) Is(target error) bool { return target == ErrInUse }
+
 // inUse describes the holder of dir from its lock file.
 func inUse(dir, path string) error {
+	e := &InUseError{Dir: dir, Path: path}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("%w: data_dir %s is locked (%s), holder unknown: %v", ErrInUse, dir, path, err)
+		e.ReadErr = err
+		return e
 	}
-	h, ok := parse(b)
-	if !ok {
-		// The holder is between taking the lock and writing its PID.
-		return fmt.Errorf("%w: data_dir %s is locked by a process that is starting (%s); "+
-			"each node needs its own server.data_dir", ErrInUse, dir, path)
+	if h, ok := parse(b); ok {
+		e.Holder = h
 	}
-	return fmt.Errorf("%w: data_dir %s is held by switchboard process %d (started %s, lock file %s); "+
-		"stop it first, or give this node its own server.data_dir",
-		ErrInUse, dir, h.PID, h.Started.Format(time.RFC3339), path)
+	return e
 }
 
 // write replaces the file's content with h.
