@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/datadir"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
+	"github.com/switchboard-rt/switchboard/core/internal/presence"
 	"github.com/switchboard-rt/switchboard/core/metrics"
 	"github.com/switchboard-rt/switchboard/core/transport"
 	"github.com/switchboard-rt/switchboard/core/web"
@@ -38,6 +39,7 @@ type Server struct {
 	auth       *auth.Authenticator
 	bus        *bus.Bus
 	hub        *hub.Hub
+	presence   *presence.Tracker // nil when hub.presence is off
 	api        *api.API
 	plugins    *pluginhost.Host
 	transports []transport.Transport
@@ -99,8 +101,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}()
 	undo = append(undo, func() { s.bus.Close() })
 	kinds := hub.NewAuthorizer()
+	var sink hub.PresenceSink
+	if cfg.Hub.Presence {
+		s.presence, err = presence.Start(ctx, presence.Options{Bus: s.bus, Debounce: time.Duration(cfg.Hub.PresenceDebounce), Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("core: presence: %w", err)
+		}
+		undo = append(undo, s.presence.Close)
+		sink = s.presence
+	}
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
-		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers,
+		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers, PresenceSink: sink,
 		DirectWrites: cfg.Hub.DirectWrites, ExpiryGrace: time.Duration(cfg.Auth.ExpiryGrace)})
 	// The transports registered themselves (core/transport) and are in
 	// cfg.Transports; the enabled ones are mounted at their endpoints.
@@ -136,7 +147,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
 		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}, {Name: "shutdown", Fn: s.draining}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,
 		Limits: limits, BodyTimeout: time.Duration(cfg.Server.BodyTimeout),
-		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey})
+		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey, Presence: s.presenceAPI()})
 	if err := s.plugins.Mount(s.api); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
@@ -185,6 +196,15 @@ func (s *Server) draining(context.Context) error {
 		return errors.New("draining: shutting down")
 	}
 	return nil
+}
+
+// presenceAPI serves GET /v1/rooms/{room}/presence (nil when presence is
+// off).
+func (s *Server) presenceAPI() *api.Presence {
+	if s.presence == nil {
+		return nil
+	}
+	return &api.Presence{Authorize: s.hub.Authorize, Users: s.presence.Users}
 }
 
 // Hub is the node's hub.
@@ -300,6 +320,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.plugins.Close(ctx)
 	s.auth.Close()
+	if s.presence != nil {
+		s.presence.Close() // after the hub: this node's users have left
+	}
 	s.bus.Close()
 	s.lock.Release()
 	s.log.Info("stopped")

@@ -41,6 +41,11 @@ type Options struct {
 	// limit) skips them in rooms with more members on this node.
 	Presence           bool
 	PresenceMaxMembers int
+	// PresenceSink, when set, is told of each user's first connection in a
+	// room on this node and of their last one, and announces presence
+	// cluster-wide (core/internal/presence); nil: this node announces
+	// its own arrivals and departures.
+	PresenceSink PresenceSink
 	// DirectWrites is how many members of a room the dispatcher may write
 	// to directly per event (see DirectWriter); 0 is none
 	// (hub.direct_writes, whose default is 128).
@@ -59,8 +64,9 @@ type Hub struct {
 	shards  []shard
 	mask    uint32
 
-	presenceOn  bool
-	presenceMax int
+	presenceOn   bool
+	presenceMax  int
+	presenceSink PresenceSink
 
 	grace     time.Duration // ExpiryGrace
 	directMax int           // clients per event the dispatcher may write to directly
@@ -99,7 +105,7 @@ func New(o Options) *Hub {
 	}
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
-		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, directMax: o.DirectWrites, grace: o.ExpiryGrace}
+		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, presenceSink: o.PresenceSink, directMax: o.DirectWrites, grace: o.ExpiryGrace}
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog
 	}

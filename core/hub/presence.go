@@ -19,8 +19,25 @@ func (h *Hub) announces(n int) bool {
 	return h.presenceOn && (h.presenceMax == 0 || n <= h.presenceMax)
 }
 
-// presence announces a user's arrival or departure to a room on every node.
+// PresenceSink is told of a user's first connection in a room on this
+// node (Arrive) and of their last one leaving (Depart), in order for one
+// (room, user).
+type PresenceSink interface {
+	Arrive(r room.Room, user string)
+	Depart(r room.Room, user string)
+}
+
+// presence announces a user's arrival or departure to a room on every node,
+// through the sink when there is one.
 func (h *Hub) presence(r room.Room, typ, user string) {
+	if s := h.presenceSink; s != nil {
+		if typ == presenceJoin {
+			s.Arrive(r, user)
+		} else {
+			s.Depart(r, user)
+		}
+		return
+	}
 	if h.closed.Load() {
 		return
 	}

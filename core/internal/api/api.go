@@ -54,6 +54,8 @@ type Options struct {
 	// MetricsKey, when set, is required as "Authorization: Bearer KEY" on
 	// /metrics.
 	MetricsKey string
+	// Presence serves GET /v1/rooms/{room}/presence; nil: not served.
+	Presence *Presence
 }
 
 // API serves HTTP.
@@ -79,6 +81,9 @@ func New(o Options) *API {
 		}
 		_, _ = w.Write(catalog.Document(infos))
 	})
+	if o.Presence != nil {
+		a.mux.HandleFunc("GET /v1/rooms/{room}/presence", a.presence)
+	}
 	a.mux.HandleFunc("GET /healthz", a.healthz)
 	a.mux.HandleFunc("GET /readyz", a.readyz)
 	if !o.MetricsApart {
