@@ -74,16 +74,22 @@ transport "sse" {}`)
 		go func() { removed <- remove(n, u1, pid, "u2") }()
 		joins := 0
 		if racing {
-			ws.Send(sbclient.JoinFrame(proom, "race-p", nil))
-			var s *uint64
+			// With since, the project room replays its whole history (it
+			// grows every round) while the removal runs, the task room
+			// from its last position; the SSE stream resumes from the start.
+			var ps, ts *uint64
+			hdr := authz(u2)
 			if since {
-				s = &taskSeq
+				zero := uint64(0)
+				ps, ts = &zero, &taskSeq
+				hdr["Last-Event-ID"] = "0"
 			}
-			ws.Send(sbclient.JoinFrame(troom, "race-t", s))
+			ws.Send(sbclient.JoinFrame(proom, "race-p", ps))
+			ws.Send(sbclient.JoinFrame(troom, "race-t", ts))
 			joins = 2
 			var resp *http.Response
 			var body []byte
-			if stream, resp, body = n.DialSSE(sseURL, authz(u2)); stream == nil && resp.StatusCode != http.StatusForbidden {
+			if stream, resp, body = n.DialSSE(sseURL, hdr); stream == nil && resp.StatusCode != http.StatusForbidden {
 				t.Fatalf("round %d: SSE racing the removal: %s %s, want 200 or 403", i, resp.Status, body)
 			}
 		}
@@ -110,7 +116,9 @@ transport "sse" {}`)
 			return ev["type"] == "race.marker" && d != nil && d["round"] == after
 		}
 
-		// WebSocket: read up to the marker and both join answers.
+		// WebSocket: read up to the marker and both join answers. Nothing
+		// of a room may follow its access.revoked either.
+		revoked := map[string]bool{}
 		for seen := false; !seen || joins > 0; {
 			f := ws.Read()
 			switch {
@@ -131,7 +139,10 @@ transport "sse" {}`)
 				switch {
 				case leaked(f.Room, ev):
 					t.Fatalf("round %d: WebSocket received %s in %s, published after the removal was answered", i, ev["type"], f.Room)
+				case revoked[f.Room] && f.Seq > 0:
+					t.Fatalf("round %d: WebSocket received %s (seq %d) in %s after access.revoked", i, ev["type"], f.Seq, f.Room)
 				case ev["type"] == "access.revoked":
+					revoked[f.Room] = true
 					st.revokedWS++
 				case marker(ev):
 					seen = true
@@ -152,6 +163,7 @@ transport "sse" {}`)
 			continue
 		}
 		st.sseOpened++
+		revoked = map[string]bool{}
 		for seen := false; !seen; {
 			e, err := stream.Next(testnode.Timeout)
 			if err != nil {
@@ -160,14 +172,18 @@ transport "sse" {}`)
 			if e.Data == "" {
 				continue
 			}
+			f := e.Payload(t)
 			if e.Event == "access.revoked" {
+				revoked[f.Room] = true
 				st.revokedSSE++
 				continue
 			}
-			f := e.Payload(t)
 			ev := f.CloudEvent(t)
 			if leaked(f.Room, ev) {
 				t.Fatalf("round %d: SSE received %s in %s, published after the removal was answered", i, ev["type"], f.Room)
+			}
+			if revoked[f.Room] && f.Seq > 0 {
+				t.Fatalf("round %d: SSE received %s (seq %d) in %s after access.revoked", i, ev["type"], f.Seq, f.Room)
 			}
 			seen = marker(ev)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/room"
@@ -84,6 +85,15 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 			if r, err := roomOfReplay(rooms, l); err == nil {
 				ev.Room = r
 			}
+			// A revocation during the replay ends it for that room: the
+			// membership is checked and the event queued under rmu, which
+			// the revocation holds while it removes the member and queues
+			// access.revoked, so no replayed event follows that.
+			c.rmu.Lock()
+			defer c.rmu.Unlock()
+			if !c.joinedBy(ev.Room, mbs) {
+				return nil
+			}
 			if !c.enqueue(enc.Encode(&ev)) {
 				return ErrClosed
 			}
@@ -97,6 +107,13 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 	}
 	finish(mbs, last)
 	return nil
+}
+
+// joinedBy reports whether the client's member of room name is one of mbs
+// (it was not revoked or left meanwhile); c.rmu is held.
+func (c *Client) joinedBy(name string, mbs []*member) bool {
+	mb := c.rooms[name]
+	return mb != nil && slices.Contains(mbs, mb)
 }
 
 // roomOfReplay names the room of a replayed event.

@@ -80,15 +80,14 @@ func (c *Client) revoke(ctx context.Context, rv Revocation, wg *sync.WaitGroup) 
 	}()
 }
 
-// leaveRevoked takes c out of r and tells it why.
+// leaveRevoked takes c out of r and tells it why. access.revoked is queued
+// under rmu, so that a replay or a join's buffered events, queued under
+// rmu by members still in the room, never come after it.
 func (c *Client) leaveRevoked(r room.Room, reason string) {
 	c.rmu.Lock()
-	mb := c.rooms[r.String()]
-	if mb != nil {
+	defer c.rmu.Unlock()
+	if mb := c.rooms[r.String()]; mb != nil {
 		c.removeMemberLocked(mb, true)
-	}
-	c.rmu.Unlock()
-	if mb != nil {
 		c.enqueue(c.hub.formats[c.format].enc.Encode(revokedEvent(r, reason)))
 	}
 }

@@ -121,22 +121,29 @@ func (mb *member) deliver(ev *Event, direct bool) {
 // member's lock meanwhile keeps the dispatcher from slipping a newer event
 // of one room ahead of an older buffered event of another.
 func finish(mbs []*member, last uint64) {
+	if len(mbs) == 0 {
+		return
+	}
+	c := mbs[0].c
+	// A member revoked (or left) during the recovery drops what it
+	// buffered: access.revoked, queued under rmu, was its last frame.
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
 	for _, mb := range mbs {
 		mb.mu.Lock()
 	}
 	var evs []*Event
 	for _, mb := range mbs {
-		evs = append(evs, mb.buf...)
+		if c.rooms[mb.rs.name] == mb {
+			evs = append(evs, mb.buf...)
+		}
 	}
 	if len(mbs) > 1 {
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].order < evs[j].order })
 	}
-	if len(mbs) > 0 {
-		c := mbs[0].c
-		for _, ev := range evs {
-			if ev.Seq == 0 || ev.Seq > last {
-				c.enqueue(ev.frames[c.format])
-			}
+	for _, ev := range evs {
+		if ev.Seq == 0 || ev.Seq > last {
+			c.enqueue(ev.frames[c.format])
 		}
 	}
 	for _, mb := range mbs {
