@@ -21,10 +21,14 @@ var ErrType = errors.New("event: invalid type")
 // (presence.join, access.revoked, …): no publisher or plugin may use them.
 var CorePrefixes = []string{"presence.", "access."}
 
-// CoreOwned reports whether t is a type only the router itself sends.
+// CoreOwned reports whether t is a type only the router itself sends, or
+// one that looks like it: case is ignored ("ACCESS.REVOKED"), and the bare
+// prefix ("presence") counts too, so that a client switching on the type
+// cannot be misled.
 func CoreOwned(t string) bool {
+	t = strings.ToLower(t)
 	for _, p := range CorePrefixes {
-		if strings.HasPrefix(t, p) {
+		if strings.HasPrefix(t, p) || t == strings.TrimSuffix(p, ".") {
 			return true
 		}
 	}
