@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run test lint fmt bench fuzz generate clean
+.PHONY: all build run test lint fmt bench fuzz generate clean cluster-pg-soak
 
 all: build
 
@@ -59,6 +59,12 @@ bench:
 generate:
 	$(GO) build -o $(BIN)/tools/ google.golang.org/protobuf/cmd/protoc-gen-go google.golang.org/grpc/cmd/protoc-gen-go-grpc
 	$(GO) generate ./schema/...
+
+# Three nodes started together on a fresh PostgreSQL schema, 20 times
+# (`make test` does it twice): the plugins' migrations must not race.
+# Needs PostgreSQL ($$SWITCHBOARD_TEST_POSTGRES); skips, saying why, without.
+cluster-pg-soak:
+	SB_PG_STARTS=20 $(GO) test -count=1 -timeout 20m -run '^TestClusterStartsTogetherOnFreshPostgres$$' -v ./test/
 
 clean:
 	rm -rf $(BIN) data
