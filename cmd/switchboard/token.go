@@ -40,7 +40,7 @@ func cmdToken(args []string, stdout, stderr io.Writer) int {
 	if *ttl == 0 {
 		*ttl = time.Duration(cfg.Auth.TokenTTL)
 	}
-	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), *sub, ws, *ttl, time.Now())
+	tok, err := auth.MintFor([]byte(cfg.Auth.JWTSecret), *sub, ws, *ttl, time.Now(), cfg.Auth.Issuer, cfg.Auth.Audience)
 	if err != nil {
 		fmt.Fprintf(stderr, "switchboard token: %v\n", err)
 		return exitFail

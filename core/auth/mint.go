@@ -14,6 +14,12 @@ import (
 // truncated to the second. A zero now means time.Now(). The secret must be at
 // least MinSecretBytes long, sub non-empty and ttl positive.
 func Mint(secret []byte, sub string, workspaces []string, ttl time.Duration, now time.Time) (string, error) {
+	return MintFor(secret, sub, workspaces, ttl, now, "", "")
+}
+
+// MintFor is Mint with the iss and aud claims set (each omitted when
+// empty), for a router configured with auth.issuer and auth.audience.
+func MintFor(secret []byte, sub string, workspaces []string, ttl time.Duration, now time.Time, issuer, audience string) (string, error) {
 	if len(secret) < MinSecretBytes {
 		return "", fmt.Errorf("auth: mint: HS256 secret is %d bytes, need at least %d", len(secret), MinSecretBytes)
 	}
@@ -38,6 +44,10 @@ func Mint(secret []byte, sub string, workspaces []string, ttl time.Duration, now
 		Expiry:     jwt.NewNumericDate(now.Add(ttl)),
 		IssuedAt:   jwt.NewNumericDate(now),
 		Workspaces: workspaces,
+		Issuer:     issuer,
+	}
+	if audience != "" {
+		c.Audience = jwt.Audience{audience}
 	}
 	tok, err := jwt.Signed(signer).Claims(mintClaims(c)).Serialize()
 	if err != nil {

@@ -87,3 +87,21 @@ func TestMintErrors(t *testing.T) {
 		})
 	}
 }
+
+// A router that checks iss and aud accepts what MintFor signs for it, and
+// refuses Mint's token, which has neither (the probe found `switchboard
+// token` unusable with auth.issuer set).
+func TestMintForIssuerAndAudience(t *testing.T) {
+	a := newAuth(t, Options{HS256Secret: testSecret, Issuer: "https://idp.example", Audience: "switchboard"})
+	tok, err := MintFor(testSecret, "alice", nil, time.Minute, testNow, "https://idp.example", "switchboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Verify(tok); err != nil {
+		t.Fatalf("token minted for the router's issuer and audience: %v", err)
+	}
+	plain, _ := Mint(testSecret, "alice", nil, time.Minute, testNow)
+	if _, err := a.Verify(plain); err == nil {
+		t.Fatal("a token without iss and aud was accepted by a router that checks them")
+	}
+}
