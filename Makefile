@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run test lint fmt bench fuzz generate clean cluster-pg-soak
+.PHONY: all build run cluster test lint fmt bench fuzz generate clean cluster-pg-soak
 
 all: build
 
@@ -16,6 +16,12 @@ build:
 
 run: build
 	./$(BIN)/switchboard serve --config config.hcl
+
+# A local three-node cluster (configs in cmd/switchboard-cluster, plugins on
+# a shared PostgreSQL when one answers on 127.0.0.1:5432); Ctrl-C stops it.
+cluster: build
+	$(GO) build -o $(BIN)/ ./cmd/switchboard-cluster
+	./$(BIN)/switchboard-cluster --bin $(BIN)/switchboard
 
 test: lint
 	$(GO) test $(TESTFLAGS) $(PKGS)
