@@ -3,7 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -13,29 +12,12 @@ import (
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
-// freePorts finds n distinct loopback ports that are free now: the
-// cluster's route URLs must be known before the nodes start. The
-// listeners stay open until all are picked, so no port comes twice.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	return ports
-}
-
 // startCluster starts n nodes whose embedded NATS servers form one
 // cluster, with the history stream replicated on all of them; each node's
 // config file is hcl.
 func startCluster(t *testing.T, n int, hcl string) []*testnode.Node {
 	t.Helper()
-	ports := freePorts(t, n)
+	ports := testnode.FreePorts(t, n)
 	cfgs := make([]*config.Config, n)
 	for i := range cfgs {
 		cfg := testnode.ConfigHCL(t, hcl)

@@ -32,6 +32,7 @@ type Follower struct {
 	last     uint64   // resume point
 	started  bool     // a first join has set last
 	ends     []End
+	failures []End    // attempts that never joined
 	sessions []string // base URL of each connection that was established
 	changed  chan struct{}
 
@@ -91,6 +92,13 @@ func (f *Follower) Ends() []End {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.ends)
+}
+
+// Failures is every attempt that did not join (refused, down, no answer).
+func (f *Follower) Failures() []End {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.failures)
 }
 
 // Base is the node of the current (or last) connection, "" before the first.
@@ -157,6 +165,9 @@ func (f *Follower) run(ctx context.Context) {
 			f.mu.Unlock()
 			continue
 		}
+		f.mu.Lock()
+		f.failures = append(f.failures, end)
+		f.mu.Unlock()
 		select { // the node refused or is down: try another shortly
 		case <-time.After(20 * time.Millisecond):
 		case <-ctx.Done():
@@ -204,6 +215,9 @@ func (f *Follower) session(ctx context.Context, base string) (End, bool) {
 	return f.wsSession(ctx, base)
 }
 
+// joinTimeout bounds a join's answer.
+const joinTimeout = 5 * time.Second
+
 func (f *Follower) wsSession(ctx context.Context, base string) (End, bool) {
 	wsURL, _, err := sbclient.Endpoints(base)
 	if err != nil {
@@ -221,6 +235,8 @@ func (f *Follower) wsSession(ctx context.Context, base string) (End, bool) {
 		return End{Base: base, Err: err.Error()}, false
 	}
 	joined := false
+	// A join unanswered in joinTimeout counts as a failed attempt.
+	_ = c.NetConn().SetReadDeadline(time.Now().Add(joinTimeout))
 	for {
 		fr, _, err := c.ReadFrame()
 		if err != nil {
@@ -233,6 +249,7 @@ func (f *Follower) wsSession(ctx context.Context, base string) (End, bool) {
 		switch {
 		case fr.Op == "ok" && fr.Room == f.room && !joined:
 			joined = true
+			_ = c.NetConn().SetReadDeadline(time.Time{})
 			f.established(base, fr.Seq, since == nil)
 		case fr.Op == "error" && !joined:
 			return End{Base: base, Err: fmt.Sprintf("join: %s %s", fr.Code, fr.Message)}, false
