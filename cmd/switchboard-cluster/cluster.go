@@ -219,7 +219,6 @@ and publish through node %[5]s from a third terminal:
 
   curl -sS %[6]s/v1/publish -H 'X-Api-Key: %[7]s' -H 'Content-Type: application/json' \
     -d '{"rooms":["workspace:w1"],"type":"demo.hello","data":{"text":"hello from %[5]s"}}'
-
 `, bin, cfg1, last.name, last.url, first.name, first.url, c.apiKey)
 	if c.pluginsOn {
 		mid := c.nodes[1]
