@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -153,8 +154,10 @@ func (c *cluster) start(ctx context.Context) error {
 	return nil
 }
 
-// wait returns nil when ctx ends (Ctrl-C), or an error when a node dies.
-func (c *cluster) wait(ctx context.Context) error {
+// wait returns when ctx ends (Ctrl-C) or every node has exited. A node
+// that dies is reported and the others go on: killing one is how to try
+// failover.
+func (c *cluster) wait(ctx context.Context, stderr io.Writer) error {
 	died := make(chan *node, len(c.nodes))
 	for _, n := range c.nodes {
 		go func() {
@@ -165,12 +168,18 @@ func (c *cluster) wait(ctx context.Context) error {
 			}
 		}()
 	}
-	select {
-	case <-ctx.Done():
-		return nil
-	case n := <-died:
-		return n.exitError()
+	for alive := len(c.nodes); alive > 0; alive-- {
+		select {
+		case <-ctx.Done():
+			return nil
+		case n := <-died:
+			fmt.Fprintf(stderr, "switchboard-cluster: %v\n", n.exitError())
+			if alive > 1 {
+				fmt.Fprintf(stderr, "switchboard-cluster: %d nodes still run; Ctrl-C stops them\n", alive-1)
+			}
+		}
 	}
+	return errors.New("every node has exited")
 }
 
 // stop asks every running node to shut down (SIGTERM: a drain), waits up

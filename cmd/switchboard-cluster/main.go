@@ -15,9 +15,11 @@
 //
 //	switchboard-cluster [--bin bin/switchboard] [--configs cmd/switchboard-cluster] [--no-plugins]
 //
-// Ctrl-C (or SIGTERM) asks every node to shut down (a drain), waits up to
-// --stop-timeout, then kills what is left. Exit status: 0 stopped on a
-// signal, 1 a node failed to start or died, 2 usage error.
+// A node that dies once the cluster is up (kill -9 one to try failover) is
+// reported and the others go on. Ctrl-C (or SIGTERM) asks every node to
+// shut down (a drain), waits up to --stop-timeout, then kills what is
+// left. Exit status: 0 stopped on a signal, 1 a node failed to start or
+// every node died, 2 usage error.
 package main
 
 import "os"

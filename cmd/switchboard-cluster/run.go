@@ -82,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return failf(stderr, "%v", err)
 	}
 	c.printHowTo(stdout)
-	died := c.wait(ctx)
+	died := c.wait(ctx, stderr)
 	c.stop(o.stopTimeout)
 	if died != nil {
 		return failf(stderr, "%v", died)

@@ -29,6 +29,15 @@ type client struct {
 	i    int
 	room string // the room it joins; "" connects only
 	st   *counters
+	url  string // WebSocket URL to dial; "" the fleet's (--url)
+
+	// Failover: a reconnect joins with since = lastSeq (resume), and the
+	// client counts as caught up once it holds every event its room had
+	// stored when the node was killed (fleet.catchUp).
+	roomIdx   int
+	resume    bool
+	recovered bool // the resumed join's ok said recovered
+	caughtUp  bool
 
 	// During setup.
 	conn *sbclient.Conn
@@ -47,6 +56,7 @@ type client struct {
 	seen    []uint64 // bitmap of per-room indexes received
 	got     int      // distinct events received
 	maxN    int      // highest index received, -1 none
+	contig  int      // indexes 0..contig-1 all received
 	lastSeq uint64
 }
 
@@ -58,8 +68,16 @@ func (c *client) setup(ctx context.Context, token string) error {
 	ctx, cancel := context.WithTimeout(ctx, c.f.c.dialTimeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
-	c.fd, c.maxN, c.ref, c.st = -1, -1, strconv.Itoa(c.i), &c.f.setupSt
-	conn, err := sbclient.DialWS(ctx, c.f.c.wsURL, sbclient.DialOptions{
+	c.fd, c.ref, c.st = -1, strconv.Itoa(c.i), &c.f.setupSt
+	if !c.resume {
+		c.maxN = -1
+	}
+	wsURL := c.url
+	if wsURL == "" {
+		wsURL = c.f.c.wsURL
+	}
+	c.joined, c.welcomed, c.pending, c.frag = false, false, nil, nil
+	conn, err := sbclient.DialWS(ctx, wsURL, sbclient.DialOptions{
 		Token: token, Timeout: c.f.c.dialTimeout, ReadBufferSize: c.f.c.readBuf})
 	if err != nil {
 		return err
@@ -68,7 +86,11 @@ func (c *client) setup(ctx context.Context, token string) error {
 	c.welcomed = true
 	_ = c.nc.SetDeadline(deadline)
 	if c.room != "" {
-		if err := conn.WriteText(sbclient.JoinFrame(c.room, c.ref, nil)); err != nil {
+		var since *uint64
+		if c.resume {
+			since = &c.lastSeq
+		}
+		if err := conn.WriteText(sbclient.JoinFrame(c.room, c.ref, since)); err != nil {
 			return fmt.Errorf("send join: %w", err)
 		}
 		for !c.joined {
@@ -82,6 +104,9 @@ func (c *client) setup(ctx context.Context, token string) error {
 		}
 	}
 	c.joined = true
+	if c.resume {
+		c.checkCaughtUp(time.Now())
+	}
 	return c.handoff()
 }
 
@@ -175,11 +200,12 @@ func (c *client) handle(p []byte, now time.Time) error {
 		return nil
 	}
 	var r struct {
-		Op      string `json:"op"`
-		Ref     string `json:"ref"`
-		Room    string `json:"room"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
+		Op        string `json:"op"`
+		Ref       string `json:"ref"`
+		Room      string `json:"room"`
+		Code      string `json:"code"`
+		Message   string `json:"message"`
+		Recovered *bool  `json:"recovered"`
 	}
 	if err := json.Unmarshal(p, &r); err != nil {
 		st.n[cBad].Add(1)
@@ -190,6 +216,7 @@ func (c *client) handle(p []byte, now time.Time) error {
 	case "ok":
 		if r.Ref == c.ref && r.Room == c.room {
 			c.joined = true
+			c.recovered = r.Recovered != nil && *r.Recovered
 		}
 	case "error":
 		st.n[cErrFrames].Add(1)

@@ -120,11 +120,17 @@ func (c *client) event(p []byte, now time.Time) {
 	}
 	c.seen[w] |= bit
 	c.got++
+	for c.contig < len(c.seen)*64 && c.seen[c.contig/64]&(1<<(c.contig%64)) != 0 {
+		c.contig++
+	}
 	st.n[cDistinct].Add(1)
 	if int(n) < c.maxN {
 		st.n[cOutOfOrder].Add(1)
 	}
 	c.maxN = max(c.maxN, int(n))
+	if c.resume && !c.caughtUp {
+		c.checkCaughtUp(now)
+	}
 	if want := c.f.want.Load(); want > 0 && int64(c.got) == want {
 		st.n[cComplete].Add(1)
 		atomicMax(&st.lastComplete, uint64(now.UnixNano()))
@@ -143,4 +149,21 @@ func uintAfter(p []byte, prefix string) (uint64, bool) {
 		v = v*10 + uint64(rest[k]-'0')
 	}
 	return v, k > 0
+}
+
+// checkCaughtUp records, once, that a resumed member holds every event
+// its room had stored when the node died (indexes 0..want-1: one
+// publisher per room sends them in order).
+func (c *client) checkCaughtUp(now time.Time) {
+	if c.caughtUp || c.f.catchUp == nil {
+		return
+	}
+	want := c.f.catchUp[c.roomIdx].Load() - 1 // stored as want+1, 0 unset
+	if want < 0 || int64(c.contig) < want {
+		return
+	}
+	c.caughtUp = true
+	c.st.n[cCaughtUp].Add(1)
+	atomicMax(&c.st.lastCaughtUp, uint64(now.UnixNano()))
+	c.f.caught.add(now.Sub(c.f.killedAt()))
 }

@@ -28,6 +28,7 @@ const (
 	cBad        // unparsable or unexpected frames
 	cErrFrames
 	cComplete // members that reached the fleet's want
+	cCaughtUp // resumed members that hold every event of fleet.catchUp
 	numCounters
 )
 
@@ -36,6 +37,7 @@ const (
 type counters struct {
 	n            [numCounters]atomic.Int64
 	lastComplete atomic.Uint64 // unixnano of the latest completion
+	lastCaughtUp atomic.Uint64 // unixnano of the latest catch-up
 	lat          histogram     // publish -> receive
 }
 
@@ -57,6 +59,16 @@ type fleet struct {
 
 	notesMu sync.Mutex
 	notes   map[string]int // distinct anomalies, counted
+
+	tokens []string // connection i's token, for reconnects
+	// onEnd, when set, is told of every connection that ends before stop
+	// (failover reconnects it); it runs on a reactor worker: no blocking.
+	onEnd atomic.Pointer[func(c *client)]
+	// catchUp[r] is 1 + how many distinct events a resumed member of
+	// room index r must hold to count as caught up; 0 not set yet.
+	catchUp []atomic.Int64
+	killed  atomic.Int64 // unixnano of the kill
+	caught  durations    // kill → caught up, per resumed member
 }
 
 // get sums counter k over every reader.
@@ -107,6 +119,7 @@ func openFleet(c *common, n int, roomOf func(i int) string, workspacesOf func(i 
 	f.reactor = rx
 	secret := []byte(c.secret)
 	tokens := make([]string, n)
+	f.tokens = tokens
 	ttl := c.joinTimeout + 2*time.Hour
 	for i := range n {
 		tok, err := auth.Mint(secret, c.user(i), workspacesOf(i), ttl, time.Time{})
@@ -170,6 +183,9 @@ func (f *fleet) ended(c *client, err error) {
 	if f.stopping.Load() {
 		return
 	}
+	if fn := f.onEnd.Load(); fn != nil {
+		defer (*fn)(c)
+	}
 	var ce *sbclient.CloseError
 	switch {
 	case errors.As(err, &ce):
@@ -180,6 +196,8 @@ func (f *fleet) ended(c *client, err error) {
 		f.ends.add("read error: " + err.Error())
 	}
 }
+
+func (f *fleet) killedAt() time.Time { return time.Unix(0, f.killed.Load()) }
 
 // note counts an anomaly by its text (bounded number of distinct texts).
 func (f *fleet) note(s string) {

@@ -25,8 +25,17 @@
 //	    M members of workspace:w0, K events published back to back in
 //	    batches; reports the time from the first publish until every member
 //	    has all K events, plus missing/duplicates and latency.
+//	failover --conns N --rooms R --kill-pid PID --fallback URL,URL --publish-url URL
+//	    N members of R rooms connect to --url (node B of a cluster); events
+//	    are published through --publish-url (another node) at --rate for
+//	    --before, then the tool sends SIGKILL to PID (node B) and every
+//	    client reconnects to the --fallback nodes with since = its last
+//	    seq. Reports the time from the kill until all are joined again and
+//	    until all hold every event stored before the kill, then checks
+//	    every member got every stored event exactly once.
 //
 // Common flags: --url (default http://127.0.0.1:8080; loopback only),
+// --publish-url (publish through another node: cross-node latency),
 // --secret (HS256 secret; default the dev one), --api-key (default the dev
 // one), --server-pid (the serve process: RSS from /proc/PID/status VmRSS,
 // CPU from /proc/PID/stat utime+stime; without it the tool falls back to
@@ -86,6 +95,7 @@ const (
 // common holds the flags every scenario takes.
 type common struct {
 	url       string
+	pubURL    string
 	secret    string
 	apiKey    string
 	serverPID int
@@ -100,8 +110,9 @@ type common struct {
 	users       int
 	cpuProfile  string
 
-	base  *url.URL // parsed --url
-	wsURL string   // ws://host/v1/ws
+	base    *url.URL // parsed --url
+	pubBase *url.URL // parsed --publish-url, else base
+	wsURL   string   // ws://host/v1/ws
 }
 
 // connLimit is how many connections this process may open, set at start
@@ -109,7 +120,8 @@ type common struct {
 var connLimit = hardConnCap
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server base URL (loopback only)")
+	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "server base URL the clients connect to (loopback only)")
+	fs.StringVar(&c.pubURL, "publish-url", "", "base URL events are published through (another node of the cluster: cross-node figures); default --url")
 	fs.StringVar(&c.secret, "secret", "dev-only-insecure-jwt-secret-change-me", "HS256 secret the server verifies tokens with")
 	fs.StringVar(&c.apiKey, "api-key", "dev-only-insecure-api-key", "publisher API key (X-Api-Key)")
 	fs.IntVar(&c.serverPID, "server-pid", 0, "PID of the switchboard serve process (RSS and CPU from /proc)")
@@ -127,15 +139,17 @@ func (c *common) register(fs *flag.FlagSet) {
 // check validates the common flags once parsed; conns is how many
 // WebSocket connections the scenario will hold.
 func (c *common) check(conns int) error {
-	u, err := url.Parse(strings.TrimRight(c.url, "/"))
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return fmt.Errorf("--url: want http://HOST:PORT, got %q", c.url)
+	u, err := loopbackURL("--url", c.url)
+	if err != nil {
+		return err
 	}
-	if !isLoopback(u.Hostname()) {
-		return fmt.Errorf("--url: host %q is not a loopback address; load tests may only target this machine", u.Hostname())
-	}
-	c.base = u
+	c.base, c.pubBase = u, u
 	c.wsURL = "ws://" + u.Host + "/v1/ws"
+	if c.pubURL != "" {
+		if c.pubBase, err = loopbackURL("--publish-url", c.pubURL); err != nil {
+			return err
+		}
+	}
 	if len(c.secret) < 32 {
 		return errors.New("--secret: HS256 secrets are at least 32 bytes")
 	}
@@ -190,6 +204,19 @@ func (c *common) user(i int) string {
 	return fmt.Sprintf("u%d", i)
 }
 
+// loopbackURL parses flag's value, an http://HOST:PORT base URL on this
+// machine.
+func loopbackURL(flag, raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("%s: want http://HOST:PORT, got %q", flag, raw)
+	}
+	if !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("%s: host %q is not a loopback address; load tests may only target this machine", flag, u.Hostname())
+	}
+	return u, nil
+}
+
 func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
@@ -226,6 +253,7 @@ var scenarios = []scenario{
 	{"idle", "--conns N", runIdle},
 	{"fanout", "--rooms R --members M --rate E --duration D", runFanout},
 	{"burst", "--members M --events K", runBurst},
+	{"failover", "--conns N --kill-pid PID --fallback URL,URL --publish-url URL", runFailover},
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -250,7 +278,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return s.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "switchboard-load: unknown scenario %q (want idle, fanout or burst)\n", args[0])
+	fmt.Fprintf(stderr, "switchboard-load: unknown scenario %q (want idle, fanout, burst or failover)\n", args[0])
 	return exitUsage
 }
 

@@ -46,7 +46,7 @@ func newPublisher(c *common, rooms []string, conns int) *publisher {
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}
-	return &publisher{url: c.base.String() + "/v1/publish", key: c.apiKey, rooms: rooms,
+	return &publisher{url: c.pubBase.String() + "/v1/publish", key: c.apiKey, rooms: rooms,
 		client: &http.Client{Transport: tr, Timeout: 15 * time.Second}, okByRoom: make([]int64, len(rooms))}
 }
 
