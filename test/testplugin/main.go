@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"strconv"
@@ -31,8 +32,9 @@ type plug struct {
 	host sdk.Host
 	rt   *sdk.Router
 
-	mu   sync.Mutex
-	seen []string // ids of subscribed events, in delivery order
+	mu       sync.Mutex
+	seen     []string // ids of subscribed events (not presence), in delivery order
+	presence []string // "TYPE USER ROOM" of presence events, in delivery order
 }
 
 func main() {
@@ -47,6 +49,7 @@ func main() {
 		p.rt.Handle("GET", "/test/may/{room}", p.may)
 		p.rt.Handle("POST", "/test/revoke/{user}/{room}", p.revoke)
 		p.rt.Handle("GET", "/test/seen", p.seenIDs)
+		p.rt.Handle("GET", "/test/presence", p.presenceSeen)
 		p.rt.Handle("GET", "/test/sleep", p.sleep)
 		p.rt.Handle("POST", "/test/fail", p.fail)
 		p.rt.Handle("POST", "/test/crash", p.crash)
@@ -56,7 +59,7 @@ func main() {
 
 func (p *plug) Info() sdk.Info {
 	return sdk.Info{Name: "test", APIVersion: sdk.APIVersion1, Routes: p.rt.Routes(), RoomKinds: []string{"box"},
-		Subscriptions: []string{"demo.hello.said"},
+		Subscriptions: []string{"demo.hello.said", "presence.join", "presence.leave"},
 		Events: []sdk.EventType{{Type: "test.ping", Schema: pingSchema, Description: "a ping", Rooms: []string{"any"}},
 			{Type: "test.blob", Schema: blobSchema, Description: "padding of any size", Rooms: []string{"any"}}}}
 }
@@ -148,6 +151,14 @@ func (p *plug) revoke(ctx context.Context, r *sdk.Request) (*sdk.Response, error
 func (p *plug) HandleEvent(_ context.Context, d *sdk.Delivery) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if strings.HasPrefix(d.Type, "presence.") {
+		var data struct{ UserID, Room string }
+		if err := json.Unmarshal(d.Data, &data); err != nil {
+			return err
+		}
+		p.presence = append(p.presence, d.Type+" "+data.UserID+" "+data.Room)
+		return nil
+	}
 	for _, id := range p.seen {
 		if id == d.ID {
 			return nil
@@ -155,6 +166,12 @@ func (p *plug) HandleEvent(_ context.Context, d *sdk.Delivery) error {
 	}
 	p.seen = append(p.seen, d.ID)
 	return nil
+}
+
+func (p *plug) presenceSeen(context.Context, *sdk.Request) (*sdk.Response, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return sdk.JSON(200, map[string][]string{"events": p.presence}), nil
 }
 
 func (p *plug) seenIDs(context.Context, *sdk.Request) (*sdk.Response, error) {

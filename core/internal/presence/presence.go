@@ -73,7 +73,10 @@ type Options struct {
 type state struct {
 	Nodes   []string `json:"nodes"`          // ids of the nodes holding connections
 	Told    bool     `json:"told,omitempty"` // the plugins were last told "present"
-	EmptyAt int64    `json:"emptyAt,omitempty"`
+	// JoinedAt is when the set last filled while the plugins were not told
+	// "present": even a visit that ends before the leader looks is told.
+	JoinedAt int64 `json:"joinedAt,omitempty"`
+	EmptyAt  int64 `json:"emptyAt,omitempty"`
 	Room    string   `json:"room"`
 	User    string   `json:"user"`
 }
@@ -216,7 +219,7 @@ func (t *Tracker) apply(o op) {
 			if !o.arrive {
 				return
 			}
-			st := state{Nodes: []string{t.node}, Room: o.r.String(), User: o.user}
+			st := state{Nodes: []string{t.node}, Room: o.r.String(), User: o.user, JoinedAt: time.Now().UnixMilli()}
 			if _, err := t.kv.Create(ctx, k, st.bytes()); err == nil {
 				t.announce(o.r, TypeJoin, o.user)
 				return
@@ -240,6 +243,9 @@ func (t *Tracker) apply(o op) {
 		case o.arrive:
 			st.Nodes = append(st.Nodes, t.node)
 			st.EmptyAt = 0
+			if !was && !st.Told {
+				st.JoinedAt = time.Now().UnixMilli()
+			}
 		default:
 			st.Nodes = slices.DeleteFunc(st.Nodes, func(n string) bool { return n == t.node })
 			if len(st.Nodes) == 0 {
@@ -405,12 +411,12 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 	}
 	present := len(st.Nodes) > 0
 	switch {
-	case present && !st.Told:
+	case (present || st.JoinedAt != 0) && !st.Told:
 		if !t.tell(ctx, r, TypeJoin, st.User, k, rev) {
 			return
 		}
-		st.Told = true
-		_, _ = t.kv.Update(ctx, k, st.bytes(), rev)
+		st.Told, st.JoinedAt = true, 0
+		_, _ = t.kv.Update(ctx, k, st.bytes(), rev) // a leave, if due, is told next sweep
 	case !present && st.Told:
 		if now.Sub(time.UnixMilli(st.EmptyAt)) < t.o.Debounce {
 			return // a reconnect within the window tells the plugins nothing

@@ -234,3 +234,18 @@ func TestPluginsAreToldDebounced(t *testing.T) {
 		t.Fatalf("plugins were told %q, want %q (the reconnect within the window is not reported)", got, want)
 	}
 }
+
+// A visit that ends before the leader looks is still told to the plugins:
+// a join, then (after the window) a leave.
+func TestPluginsAreToldOfAShortVisit(t *testing.T) {
+	ns := cluster(t, 2, 100*time.Millisecond)
+	r := mustRoom(t, "task:t8")
+	p := told(t, ns[0].b)
+	ns[1].t.Arrive(r, "u3")
+	ns[1].t.Depart(r, "u3")
+	want := []string{"presence.join u3 task:t8", "presence.leave u3 task:t8"}
+	poll.Until(t, "the plugins to be told of the visit", func() bool { return len(p.list()) == 2 })
+	if got := p.list(); !slices.Equal(got, want) {
+		t.Fatalf("plugins were told %q, want %q", got, want)
+	}
+}
