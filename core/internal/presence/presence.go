@@ -71,14 +71,14 @@ type Options struct {
 
 // state is the value of one key.
 type state struct {
-	Nodes   []string `json:"nodes"`          // ids of the nodes holding connections
-	Told    bool     `json:"told,omitempty"` // the plugins were last told "present"
+	Nodes []string `json:"nodes"`          // ids of the nodes holding connections
+	Told  bool     `json:"told,omitempty"` // the plugins were last told "present"
 	// JoinedAt is when the set last filled while the plugins were not told
 	// "present": even a visit that ends before the leader looks is told.
-	JoinedAt int64 `json:"joinedAt,omitempty"`
-	EmptyAt  int64 `json:"emptyAt,omitempty"`
-	Room    string   `json:"room"`
-	User    string   `json:"user"`
+	JoinedAt int64  `json:"joinedAt,omitempty"`
+	EmptyAt  int64  `json:"emptyAt,omitempty"`
+	Room     string `json:"room"`
+	User     string `json:"user"`
 }
 
 func (s *state) bytes() []byte { b, _ := json.Marshal(s); return b }
