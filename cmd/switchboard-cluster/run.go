@@ -87,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if died != nil {
 		return failf(stderr, "%v", died)
 	}
-	fmt.Fprintln(stdout, "all three nodes stopped")
+	fmt.Fprintln(stdout, "all nodes stopped")
 	return exitOK
 }
 
