@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -196,13 +198,46 @@ func (b *Bus) ensureStream(ctx context.Context) error {
 	// replicas, gets go to the stream leader.
 	cfg.AllowDirect = b.opts.NATS.Replicas <= 1
 	cfg.RePublish = &jetstream.RePublish{Source: room.HistoryWildcard, Destination: room.LiveWildcard}
-	if err := retry(ctx, 5*time.Second, func(ctx context.Context) (err error) {
-		b.stream, err = b.js.CreateOrUpdateStream(ctx, cfg)
+	var err error
+	if b.stream, err = b.openStream(ctx, cfg); err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("bus: create stream %q: %w", b.name, err)
 	}
 	return b.ensureEventLog(ctx)
+}
+
+// openStream returns the stream cfg describes: found as it is, updated
+// when its config differs, or created. Nodes starting together race to
+// create it; a node that loses finds it on its next look. (Asking for
+// create-or-update at once makes the losers wait out whole request
+// timeouts while the winner's stream is being placed.)
+func (b *Bus) openStream(ctx context.Context, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	var s jetstream.Stream
+	err := retry(ctx, 2*time.Second, func(ctx context.Context) (err error) {
+		s, err = b.js.Stream(ctx, cfg.Name)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			s, err = b.js.CreateStream(ctx, cfg)
+			return err
+		case err != nil:
+			return err
+		case !sameStream(s.CachedInfo().Config, cfg):
+			s, err = b.js.UpdateStream(ctx, cfg)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("bus: create stream %q: %w", cfg.Name, err)
+	}
+	return s, nil
+}
+
+// sameStream reports whether a stream's config already has what want sets.
+func sameStream(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Description == want.Description &&
+		have.Storage == want.Storage && have.Retention == want.Retention && have.Discard == want.Discard &&
+		have.MaxAge == want.MaxAge && have.MaxMsgs == want.MaxMsgs && have.MaxBytes == want.MaxBytes &&
+		have.Duplicates == want.Duplicates && have.Replicas == want.Replicas && have.AllowDirect == want.AllowDirect &&
+		reflect.DeepEqual(have.RePublish, want.RePublish)
 }
 
 // retry calls fn until it succeeds or ctx ends, each attempt bounded by

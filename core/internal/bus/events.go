@@ -19,14 +19,8 @@ func (b *Bus) eventsStream() string { return b.name + "_EVENTS" }
 
 func (b *Bus) ensureEventLog(ctx context.Context) error {
 	cfg := b.streamConfig(b.eventsStream(), "switchboard plugin event log (one message per event)", eventPrefix+">")
-	err := retry(ctx, 5*time.Second, func(ctx context.Context) error {
-		_, err := b.js.CreateOrUpdateStream(ctx, cfg)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("bus: create stream %q: %w", b.eventsStream(), err)
-	}
-	return nil
+	_, err := b.openStream(ctx, cfg)
+	return err
 }
 
 // PublishLogged stores msgs in history and the event once in the event
@@ -55,13 +49,21 @@ func (b *Bus) Subscribe(ctx context.Context, durable string, types []string, fn 
 	for i, t := range types {
 		subjects[i] = eventPrefix + t
 	}
-	s, err := b.js.Stream(ctx, b.eventsStream())
-	if err != nil {
-		return fmt.Errorf("bus: subscribe %s: %w", durable, err)
-	}
-	cons, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: durable, FilterSubjects: subjects, AckPolicy: jetstream.AckExplicitPolicy,
-		DeliverPolicy: jetstream.DeliverAllPolicy, AckWait: time.Minute, MaxAckPending: 1, MaxDeliver: -1,
+	// Creating the consumer of a stream just placed on several nodes may
+	// take more than one request timeout: retry, bounded.
+	cctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	var cons jetstream.Consumer
+	err := retry(cctx, 5*time.Second, func(ctx context.Context) error {
+		s, err := b.js.Stream(ctx, b.eventsStream())
+		if err != nil {
+			return err
+		}
+		cons, err = s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+			Durable: durable, FilterSubjects: subjects, AckPolicy: jetstream.AckExplicitPolicy,
+			DeliverPolicy: jetstream.DeliverAllPolicy, AckWait: time.Minute, MaxAckPending: 1, MaxDeliver: -1,
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("bus: subscribe %s: %w", durable, err)

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,8 +23,12 @@ func (b *Bus) PresenceKV(ctx context.Context) (jetstream.KeyValue, error) {
 		Replicas:    max(b.opts.NATS.Replicas, 1),
 	}
 	var kv jetstream.KeyValue
-	err := retry(ctx, 5*time.Second, func(ctx context.Context) (err error) {
-		kv, err = b.js.CreateOrUpdateKeyValue(ctx, cfg)
+	err := retry(ctx, 2*time.Second, func(ctx context.Context) (err error) {
+		// As with streams (openStream): look first, create if missing.
+		kv, err = b.js.KeyValue(ctx, cfg.Bucket)
+		if errors.Is(err, jetstream.ErrBucketNotFound) {
+			kv, err = b.js.CreateKeyValue(ctx, cfg)
+		}
 		return err
 	})
 	if err != nil {
