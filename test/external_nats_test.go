@@ -17,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/switchboard-rt/switchboard/core"
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
@@ -53,10 +54,21 @@ func TestExternalNATS(t *testing.T) {
 	// Plugins' subscriptions are consumers with several filter subjects,
 	// which nats-server has only since 2.10.
 	v := nc.ConnectedServerVersion()
-	plugins := atLeast(v, 2, 10)
-	if plugins {
-		src += fmt.Sprintf("plugin \"test\" {\n  path = %q\n}\n", bins[testPkg])
+	if !atLeast(v, 2, 10) {
+		// The node refuses such a server at once, saying why.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := core.New(ctx, testnode.ConfigHCL(t, src), testnode.Logger())
+		if err == nil {
+			_ = s.Shutdown(ctx)
+			t.Fatalf("a node started on nats-server %s, older than 2.10", v)
+		}
+		if !strings.Contains(err.Error(), "too old") || !strings.Contains(err.Error(), v) {
+			t.Fatalf("start on nats-server %s: %v; want an error naming the version as too old", v, err)
+		}
+		skipOrFail(t, fmt.Sprintf("nats-server %s at %s is older than 2.10, which switchboard needs (the node refused it: %v)", v, u, err))
 	}
+	src += fmt.Sprintf("plugin \"test\" {\n  path = %q\n}\n", bins[testPkg])
 	a := testnode.Start(t, testnode.ConfigHCL(t, src))
 	b := testnode.Start(t, testnode.ConfigHCL(t, src))
 
@@ -65,9 +77,6 @@ func TestExternalNATS(t *testing.T) {
 	ws := "x" + randomHex(t, 6)
 	t.Run("DeliversAcrossNodesAndResumesOnTheOther", func(t *testing.T) { externalDeliverResume(t, js, name, ws, a, b) })
 	t.Run("RevocationReachesTheOtherNode", func(t *testing.T) {
-		if !plugins {
-			t.Skipf("nats-server %s at %s: plugins need 2.10 or later (consumers with several filter subjects)", v, u)
-		}
 		externalRevocation(t, ws, a, b)
 	})
 }

@@ -99,6 +99,13 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		return nil, fmt.Errorf("bus: connect to nats: %w", err)
 	}
 	b.nc = nc
+	if url != "" {
+		if err := checkServerVersion(nc.ConnectedServerVersion()); err != nil {
+			at := nc.ConnectedUrlRedacted()
+			b.Close()
+			return nil, fmt.Errorf("bus: nats %s: %w", at, err)
+		}
+	}
 	b.js, err = jetstream.New(nc)
 	if err != nil {
 		b.Close()
@@ -238,6 +245,31 @@ func sameStream(have, want jetstream.StreamConfig) bool {
 		have.MaxAge == want.MaxAge && have.MaxMsgs == want.MaxMsgs && have.MaxBytes == want.MaxBytes &&
 		have.Duplicates == want.Duplicates && have.Replicas == want.Replicas && have.AllowDirect == want.AllowDirect &&
 		reflect.DeepEqual(have.RePublish, want.RePublish)
+}
+
+// minServer is the oldest nats-server an external NATS may run: plugins'
+// subscriptions use consumers with several filter subjects (2.10).
+const minServer = "2.10.0"
+
+// checkServerVersion refuses a server older than minServer.
+func checkServerVersion(v string) error {
+	parse := func(s string) (out [3]int) {
+		s, _, _ = strings.Cut(strings.TrimPrefix(s, "v"), "-")
+		for i, p := range strings.SplitN(s, ".", 3) {
+			out[i], _ = strconv.Atoi(p)
+		}
+		return out
+	}
+	have, want := parse(v), parse(minServer)
+	for i := range have {
+		if have[i] != want[i] {
+			if have[i] < want[i] {
+				return fmt.Errorf("nats-server %s is too old: switchboard needs %s or later (with JetStream)", v, minServer)
+			}
+			return nil
+		}
+	}
+	return nil
 }
 
 // retry calls fn until it succeeds or ctx ends, each attempt bounded by

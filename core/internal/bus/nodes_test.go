@@ -118,3 +118,11 @@ func TestANodeThatDiesStopsCountingAfterPeerTimeout(t *testing.T) {
 		t.Fatalf("Broadcast waited %s for a dead peer; peer_timeout is %s", waited, peerTimeout)
 	}
 }
+
+func TestExternalServerVersion(t *testing.T) {
+	for v, ok := range map[string]bool{"2.9.10": false, "2.10.0": true, "2.10.0-beta.1": true, "2.15.2": true, "3.0.0": true, "1.4.1": false, "v2.11.3": true} {
+		if err := checkServerVersion(v); (err == nil) != ok {
+			t.Errorf("checkServerVersion(%q) = %v, want ok %v", v, err, ok)
+		}
+	}
+}
