@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,9 +23,10 @@ import (
 // memBroker is an in-memory Broker: live messages go straight to the
 // room's callback; there is no history.
 type memBroker struct {
-	mu   sync.Mutex
-	subs map[string]func(*nats.Msg)
-	seq  uint64
+	mu     sync.Mutex
+	subs   map[string]func(*nats.Msg)
+	seq    uint64
+	posErr error // Position fails with it (history unavailable)
 }
 
 func newMemBroker() *memBroker { return &memBroker{subs: map[string]func(*nats.Msg){}} }
@@ -80,6 +82,11 @@ func (b *memBroker) deliver(r room.Room, typ string, data []byte, seq uint64) {
 }
 
 func (b *memBroker) Position(context.Context) (bus.Position, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.posErr != nil {
+		return bus.Position{}, b.posErr
+	}
 	return bus.Position{First: 1, Last: b.seq}, nil
 }
 
@@ -275,5 +282,24 @@ func TestPresenceSkippedInLargeRooms(t *testing.T) {
 	}
 	if len(got) != 2 || !strings.HasSuffix(got[1], "marker") {
 		t.Fatalf("frames %q: want u1's presence.join then the marker", got)
+	}
+}
+
+// A join while history is unavailable (its stream electing a leader) is
+// refused as unavailable, which clients retry, and leaves no member.
+func TestJoinWhileHistoryIsUnavailable(t *testing.T) {
+	h, b, f := newTestHub(t)
+	b.posErr = errors.New("nats: stream info: context deadline exceeded")
+	c := h.NewClient(&auth.Principal{User: "u1"}, f, newSink(), 1<<20)
+	err := c.Join(context.Background(), []room.Room{mustRoom(t, "user:u1")}, JoinOptions{})
+	if e := wire.As(err); e.Code != wire.Unavailable {
+		t.Fatalf("join = %v, want unavailable", err)
+	}
+	if c.RoomCount() != 0 || h.Rooms() != 0 {
+		t.Fatalf("a refused join left %d rooms", c.RoomCount())
+	}
+	b.posErr = nil
+	if err := c.Join(context.Background(), []room.Room{mustRoom(t, "user:u1")}, JoinOptions{}); err != nil {
+		t.Fatalf("the same join once history is back: %v", err)
 	}
 }

@@ -57,8 +57,11 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 	// history, events after it arrive live or are replayed.
 	pos, err := c.hub.broker.Position(ctx)
 	if err != nil {
+		// The history stream is electing a leader (a node died): a
+		// moment later the same join succeeds.
 		c.abortJoin(mbs)
-		return fmt.Errorf("hub: join: %w", err)
+		c.hub.log.Warn("join refused: history unavailable", "user", c.Principal().User, "err", err)
+		return wire.Errorf(wire.Unavailable, "history is unavailable for a moment; retry the join")
 	}
 	ack := JoinAck{Recovered: true, Seq: pos.Last}
 	last := pos.Last
