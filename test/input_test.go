@@ -44,7 +44,8 @@ func TestWSInvalidUTF8Closes1007(t *testing.T) {
 }
 
 // A NUL character or invalid UTF-8 in a field of a plugin request is a 400
-// naming the field (it was a 500 from the database), and nothing is stored.
+// naming the field (it was a 500 from the database), as is a key given
+// twice (the last one won silently), and nothing is stored.
 func TestPluginRequestRefusesBadText(t *testing.T) {
 	n := pmNode(t)
 	u1 := n.Token("u1", "w1")
@@ -52,6 +53,7 @@ func TestPluginRequestRefusesBadText(t *testing.T) {
 		{`{"name":"Apo\u0000llo"}`, `NUL character (\\u0000) in the string at /name`},
 		{"{\"name\":\"Apo\xffllo\"}", `invalid UTF-8 (or a lone surrogate escape) in the string at /name`},
 		{`{"name":"\ud83dllo"}`, `in the string at /name`},
+		{`{"name":"Apollo","name":"Gemini"}`, `duplicate key \"name\" at /name`},
 	} {
 		st, b := n.Do("POST", "/v1/workspaces/w1/projects", []byte(tc.body), authz(u1))
 		if st != http.StatusBadRequest || !strings.Contains(string(b), tc.want) {

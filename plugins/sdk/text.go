@@ -10,8 +10,10 @@ import (
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
-// checkText walks a JSON document and refuses a string (key or value) that
-// holds a NUL character, invalid UTF-8 or a lone surrogate escape. Text
+// checkText walks a JSON document and refuses a key that comes twice in
+// one object (encoding/json would keep the last one silently: what is
+// stored would not be what the client meant), and a string (key or value)
+// that holds a NUL character, invalid UTF-8 or a lone surrogate escape. Text
 // columns refuse NUL (PostgreSQL: "invalid byte sequence"), and
 // encoding/json silently replaces the others with U+FFFD, so what would be
 // stored is not what was sent. The error names the string's JSON pointer.
@@ -20,9 +22,10 @@ import (
 func checkText(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	var (
-		path  []string // pointer of the value being read
-		stack []int    // per open container: -1 object, else next array index
-		key   bool     // the next string in the current object is a key
+		path  []string          // pointer of the value being read
+		stack []int             // per open container: -1 object, else next array index
+		seen  []map[string]bool // per open container: an object's keys so far
+		key   bool              // the next string in the current object is a key
 		end   int64
 	)
 	for {
@@ -46,13 +49,16 @@ func checkText(b []byte) error {
 				}
 				if t == '{' {
 					stack = append(stack, -1)
+					seen = append(seen, map[string]bool{})
 					key = true
 				} else {
 					stack = append(stack, 0)
+					seen = append(seen, nil)
 				}
 				continue
 			default: // '}' or ']'
 				stack = stack[:len(stack)-1]
+				seen = seen[:len(seen)-1]
 				if len(stack) > 0 {
 					path = path[:len(path)-1] // the container's own segment
 				}
@@ -63,6 +69,11 @@ func checkText(b []byte) error {
 			if inObject && key {
 				if err := wire.CheckText(t, b[start:end]); err != nil {
 					return fmt.Errorf("%w in a key of the object at %s", err, pointer(path))
+				}
+				if keys := seen[len(seen)-1]; keys[t] {
+					return fmt.Errorf("duplicate key %q at %s", t, pointer(append(path, t)))
+				} else {
+					keys[t] = true
 				}
 				path = append(path, t)
 				key = false

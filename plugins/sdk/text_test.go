@@ -23,6 +23,9 @@ var textCases = []struct {
 	{`{"title":1`, "invalid JSON body: unexpected EOF"},
 	{`{"title":"x"} {}`, "invalid JSON body: trailing data"},
 	{`{"nope":"x"}`, `unknown field "nope"`},
+	{`{"title":"a","title":"b"}`, `duplicate key "title" at /title`},
+	{`{"o":{"x":1,"y":{"x":2},"x":3}}`, `duplicate key "x" at /o/x`},
+	{`{"tags":[{"k":1},{"k":2}],"o":{"k":3}}`, ""},
 }
 
 type textInput struct {
