@@ -66,16 +66,7 @@ func testPostgres(t *testing.T) string {
 // outbox of plugin "p".
 func pgOutbox(t *testing.T, dsn string) (*bun.DB, *outbox) {
 	t.Helper()
-	db, err := OpenDB(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	ob := newOutbox(db, "p")
-	if err := ob.create(context.Background(), "p"); err != nil {
-		t.Fatal(err)
-	}
-	return db, ob
+	return outboxDB(t, dsn) // OpenDB takes a DSN as well as a path
 }
 
 type pgItem struct {

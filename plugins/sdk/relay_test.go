@@ -131,10 +131,11 @@ func startCore(t *testing.T, c *fakeCore) pluginv1.HostClient {
 	return pluginv1.NewHostClient(conn)
 }
 
-// outboxDB opens a SQLite database with the outbox of plugin "p".
-func outboxDB(t *testing.T, path string) (*bun.DB, *outbox) {
+// outboxDB opens a database (a SQLite path or a PostgreSQL DSN) with the
+// outbox of plugin "p".
+func outboxDB(t *testing.T, dsn string) (*bun.DB, *outbox) {
 	t.Helper()
-	db, err := OpenDB(path)
+	db, err := OpenDB(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
