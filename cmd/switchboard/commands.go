@@ -23,6 +23,7 @@ var commands = map[string]command{
 	"listen":  {"join rooms and print each event as a JSON line", cmdListen},
 	"publish": {"publish one event through the HTTP API", cmdPublish},
 	"plugin":  {"serve a bundled plugin (run by the router, not by hand)", cmdPlugin},
+	"version": {"print the version, the VCS revision and the Go version", cmdVersion},
 }
 
 const (

@@ -30,7 +30,7 @@ func httpError(status int, body io.Reader) error { return sbclient.ReadHTTPError
 
 func listen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("listen", "ROOM...", stdout, stderr)
-	base := fs.String("url", "http://localhost:8080", "server base URL (http[s]://HOST) or a ws[s]:// endpoint")
+	base := fs.String("url", defaultURL(), "server base URL (http[s]://HOST) or a ws[s]:// endpoint (default $SWITCHBOARD_URL, else "+fallbackURL+")")
 	token := fs.String("token", "", "client JWT (default $SWITCHBOARD_TOKEN)")
 	since := fs.Uint64("since", 0, "start after this seq in every room (replays history)")
 	sse := fs.Bool("sse", false, "use Server-Sent Events instead of WebSocket")

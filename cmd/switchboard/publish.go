@@ -20,7 +20,7 @@ const publishTimeout = 30 * time.Second
 
 func cmdPublish(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("publish", "ROOM[,ROOM...] TYPE JSON", stdout, stderr)
-	base := fs.String("url", "http://localhost:8080", "server base URL")
+	base := fs.String("url", defaultURL(), "server base URL (default $SWITCHBOARD_URL, else "+fallbackURL+")")
 	key := fs.String("api-key", "", "publisher API key, sent as X-Api-Key (default $SWITCHBOARD_API_KEY)")
 	id := fs.String("id", "", "event id; publishing the same id again is a no-op (idempotent)")
 	if code, done := parseFlags(fs, args, stdout); done {
