@@ -147,7 +147,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
 		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}, {Name: "shutdown", Fn: s.draining}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,
 		Limits: limits, BodyTimeout: time.Duration(cfg.Server.BodyTimeout),
-		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey, Presence: s.presenceAPI()})
+		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey, Presence: s.presenceAPI(),
+		AllowedOrigins: cfg.Server.AllowedOrigins})
 	if err := s.plugins.Mount(s.api); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}

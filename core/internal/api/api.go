@@ -56,6 +56,10 @@ type Options struct {
 	MetricsKey string
 	// Presence serves GET /v1/rooms/{room}/presence; nil: not served.
 	Presence *Presence
+	// AllowedOrigins is server.allowed_origins: the browser origins
+	// answered with CORS headers on every route, and the only ones let
+	// through (see web.NewOrigins; nil: same-origin only).
+	AllowedOrigins []string
 }
 
 // API serves HTTP.
@@ -64,6 +68,7 @@ type API struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	mounts map[string]bool
+	cors   *web.CORS
 }
 
 // New builds the mux.
@@ -71,7 +76,8 @@ func New(o Options) *API {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	a := &API{o: o, log: o.Logger.With("component", "api"), mux: http.NewServeMux(), mounts: map[string]bool{}}
+	a := &API{o: o, log: o.Logger.With("component", "api"), mux: http.NewServeMux(), mounts: map[string]bool{},
+		cors: web.NewCORS(web.NewOrigins(o.AllowedOrigins))}
 	a.mux.HandleFunc("POST /v1/publish", a.publish)
 	a.mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
@@ -100,6 +106,18 @@ func New(o Options) *API {
 // noRoute answers what no route serves: 405 with Allow when the path is
 // served with other methods, else 404.
 func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
+	if allow := a.methods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		wire.Write(w, wire.NewError(wire.MethodNotAllowed,
+			r.Method+" is not served on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", ")))
+		return
+	}
+	wire.Write(w, wire.NewError(wire.NotFound, "no route for "+r.Method+" "+r.URL.Path))
+}
+
+// methods lists the methods r's path is served with, r's own method
+// excepted.
+func (a *API) methods(r *http.Request) []string {
 	var allow []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if m == r.Method {
@@ -111,13 +129,7 @@ func (a *API) noRoute(w http.ResponseWriter, r *http.Request) {
 			allow = append(allow, m)
 		}
 	}
-	if len(allow) > 0 {
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		wire.Write(w, wire.NewError(wire.MethodNotAllowed,
-			r.Method+" is not served on "+r.URL.Path+"; allowed: "+strings.Join(allow, ", ")))
-		return
-	}
-	wire.Write(w, wire.NewError(wire.NotFound, "no route for "+r.Method+" "+r.URL.Path))
+	return allow
 }
 
 // Handle mounts another handler (plugins' routes).
@@ -130,8 +142,14 @@ func (a *API) Handle(pattern string, h http.Handler) { a.mux.Handle(pattern, h) 
 // route gets BodyTimeout to read its body, and as long again to write its
 // answer. The
 // server's own ReadTimeout and WriteTimeout stay 0 for that reason.
+// CORS (web.CORS) answers preflights and refuses an Origin not allowed
+// before any handler runs, on every route but a WebSocket upgrade, which
+// checks its Origin itself (docs/PROTOCOL.md §1).
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	web.SetHeaders(w.Header())
+	if !(a.mounts[r.URL.Path] && isUpgrade(r)) && a.cors.Serve(w, r, a.methods) {
+		return
+	}
 	rc := http.NewResponseController(w)
 	if a.mounts[r.URL.Path] {
 		_ = rc.SetReadDeadline(time.Time{})
@@ -144,6 +162,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = rc.SetWriteDeadline(end.Add(a.o.BodyTimeout))
 	}
 	a.mux.ServeHTTP(w, r)
+}
+
+// isUpgrade reports whether r asks for a WebSocket.
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 // MetricsHandler serves /metrics, behind MetricsKey when it is set.
