@@ -16,6 +16,10 @@ func cmdToken(args []string, stdout, stderr io.Writer) int {
 	ttl := fs.Duration("ttl", 0, "lifetime (default: auth.token_ttl of the config)")
 	var ws stringList
 	fs.Var(&ws, "workspace", "workspace id for the workspaces claim (repeatable)")
+	var d auth.Display
+	fs.StringVar(&d.Name, "name", "", "display name (the name claim, shown in presence)")
+	fs.StringVar(&d.Email, "email", "", "email (the email claim, shown in presence)")
+	fs.StringVar(&d.Avatar, "avatar", "", "avatar URL (the avatar claim, shown in presence)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
@@ -40,7 +44,7 @@ func cmdToken(args []string, stdout, stderr io.Writer) int {
 	if *ttl == 0 {
 		*ttl = time.Duration(cfg.Auth.TokenTTL)
 	}
-	tok, err := auth.MintFor([]byte(cfg.Auth.JWTSecret), *sub, ws, *ttl, time.Now(), cfg.Auth.Issuer, cfg.Auth.Audience)
+	tok, err := auth.MintDisplay([]byte(cfg.Auth.JWTSecret), *sub, ws, d, *ttl, time.Now(), cfg.Auth.Issuer, cfg.Auth.Audience)
 	if err != nil {
 		fmt.Fprintf(stderr, "switchboard token: %v\n", err)
 		return exitFail

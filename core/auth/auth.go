@@ -35,7 +35,25 @@ type Principal struct {
 	User       string    // sub claim
 	Workspaces []string  // workspaces claim
 	Expires    time.Time // exp claim
+	Display              // name, email, avatar claims, where the token has them
 }
+
+// Display is how a user is shown to others (in presence, docs/PROTOCOL.md
+// §8): the token's name, email and avatar claims (picture, the OpenID
+// Connect name, when avatar is absent). Each is empty when the token lacks
+// it, has it as a non-string, or has one longer than its limit
+// (MaxDisplayBytes, MaxAvatarBytes): presence stays compact.
+type Display struct {
+	Name   string `json:"name,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Avatar string `json:"avatar,omitempty"`
+}
+
+// Limits of the display claims: a longer value is dropped, not cut.
+const (
+	MaxDisplayBytes = 256  // name, email
+	MaxAvatarBytes  = 2048 // avatar (a URL)
+)
 
 // InWorkspace reports whether the principal's workspaces claim lists id.
 // An empty id and a nil principal are never members.

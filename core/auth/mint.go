@@ -20,6 +20,12 @@ func Mint(secret []byte, sub string, workspaces []string, ttl time.Duration, now
 // MintFor is Mint with the iss and aud claims set (each omitted when
 // empty), for a router configured with auth.issuer and auth.audience.
 func MintFor(secret []byte, sub string, workspaces []string, ttl time.Duration, now time.Time, issuer, audience string) (string, error) {
+	return MintDisplay(secret, sub, workspaces, Display{}, ttl, now, issuer, audience)
+}
+
+// MintDisplay is MintFor with the display claims name, email and avatar
+// (each omitted when empty).
+func MintDisplay(secret []byte, sub string, workspaces []string, d Display, ttl time.Duration, now time.Time, issuer, audience string) (string, error) {
 	if len(secret) < MinSecretBytes {
 		return "", fmt.Errorf("auth: mint: HS256 secret is %d bytes, need at least %d", len(secret), MinSecretBytes)
 	}
@@ -39,17 +45,20 @@ func MintFor(secret []byte, sub string, workspaces []string, ttl time.Duration, 
 	if err != nil {
 		return "", fmt.Errorf("auth: mint: %w", err)
 	}
-	c := claims{
+	c := mintClaims{
 		Subject:    sub,
 		Expiry:     jwt.NewNumericDate(now.Add(ttl)),
 		IssuedAt:   jwt.NewNumericDate(now),
 		Workspaces: workspaces,
 		Issuer:     issuer,
+		Name:       d.Name,
+		Email:      d.Email,
+		Avatar:     d.Avatar,
 	}
 	if audience != "" {
 		c.Audience = jwt.Audience{audience}
 	}
-	tok, err := jwt.Signed(signer).Claims(mintClaims(c)).Serialize()
+	tok, err := jwt.Signed(signer).Claims(c).Serialize()
 	if err != nil {
 		return "", fmt.Errorf("auth: mint: %w", err)
 	}
@@ -65,4 +74,7 @@ type mintClaims struct {
 	NotBefore  *jwt.NumericDate `json:"nbf,omitempty"`
 	IssuedAt   *jwt.NumericDate `json:"iat,omitempty"`
 	Workspaces []string         `json:"workspaces,omitempty"`
+	Name       string           `json:"name,omitempty"`
+	Email      string           `json:"email,omitempty"`
+	Avatar     string           `json:"avatar,omitempty"`
 }

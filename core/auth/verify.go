@@ -22,6 +22,28 @@ type claims struct {
 	NotBefore  *jwt.NumericDate `json:"nbf"`
 	IssuedAt   *jwt.NumericDate `json:"iat"`
 	Workspaces []string         `json:"workspaces,omitempty"`
+	// Display claims: any JSON value, so that an odd one (a picture
+	// object, a name array) drops that claim instead of the token.
+	Name    any `json:"name,omitempty"`
+	Email   any `json:"email,omitempty"`
+	Avatar  any `json:"avatar,omitempty"`
+	Picture any `json:"picture,omitempty"`
+}
+
+// display takes the display claims that are strings within their limits.
+func (c *claims) display() Display {
+	str := func(v any, max int) string {
+		s, _ := v.(string)
+		if len(s) > max {
+			return ""
+		}
+		return s
+	}
+	d := Display{Name: str(c.Name, MaxDisplayBytes), Email: str(c.Email, MaxDisplayBytes), Avatar: str(c.Avatar, MaxAvatarBytes)}
+	if d.Avatar == "" {
+		d.Avatar = str(c.Picture, MaxAvatarBytes)
+	}
+	return d
 }
 
 // Verify checks a compact JWS token: the alg must be one the configured keys
@@ -65,7 +87,7 @@ func (a *Authenticator) Verify(raw string) (*Principal, error) {
 	if err := a.validate(&c); err != nil {
 		return nil, err
 	}
-	return &Principal{User: c.Subject, Workspaces: c.Workspaces, Expires: c.Expiry.Time()}, nil
+	return &Principal{User: c.Subject, Workspaces: c.Workspaces, Expires: c.Expiry.Time(), Display: c.display()}, nil
 }
 
 // verifySignature picks the candidate keys for the token's alg (narrowed to
