@@ -168,7 +168,7 @@ func (c *Client) addMembers(rooms []room.Room, maxRooms int, authorizedAt *uint6
 		}
 		mb := &member{c: c, rs: rs}
 		mb.recovering.Store(true)
-		rs.add(mb, func() { c.hub.presence(rs.room, presenceJoin, c.Principal().User) })
+		rs.add(mb, func() { c.hub.presence(rs.room, presenceJoin, c.Principal()) })
 		c.rooms[rs.name] = mb
 		mbs = append(mbs, mb)
 	}
@@ -190,7 +190,7 @@ func (c *Client) removeMemberLocked(mb *member, presence bool) {
 	delete(c.rooms, mb.rs.name)
 	var announce func()
 	if presence {
-		announce = func() { c.hub.presence(mb.rs.room, presenceLeave, c.Principal().User) }
+		announce = func() { c.hub.presence(mb.rs.room, presenceLeave, c.Principal()) }
 	}
 	mb.rs.remove(mb, announce)
 	c.hub.release(mb.rs)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/internal/presence"
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/core/web"
 	"github.com/switchboard-rt/switchboard/schema/wire"
@@ -14,8 +15,9 @@ import (
 type Presence struct {
 	// Authorize decides like a join (hub.Hub.Authorize).
 	Authorize func(ctx context.Context, p *auth.Principal, r room.Room) error
-	// Users lists the users present in the room, cluster-wide.
-	Users func(r room.Room) []string
+	// Users lists the users present in the room, cluster-wide, with their
+	// display claims.
+	Users func(r room.Room) []presence.User
 }
 
 // presence lists the users present in a room anywhere in the cluster
@@ -36,9 +38,8 @@ func (a *API) presence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	users := a.o.Presence.Users(rm)
-	out := make([]map[string]string, 0, len(users))
-	for _, u := range users {
-		out = append(out, map[string]string{"userId": u})
+	if users == nil {
+		users = []presence.User{} // [], not null
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"room": rm.String(), "users": out})
+	writeJSON(w, http.StatusOK, map[string]any{"room": rm.String(), "users": users})
 }

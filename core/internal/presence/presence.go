@@ -38,6 +38,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/event"
 	"github.com/switchboard-rt/switchboard/core/room"
 )
@@ -79,6 +80,17 @@ type state struct {
 	EmptyAt  int64  `json:"emptyAt,omitempty"`
 	Room     string `json:"room"`
 	User     string `json:"user"`
+	// The display claims of the token of the user's latest arriving
+	// connection (docs/PROTOCOL.md §8): the listing and the leave event
+	// show them too. Absent ones are omitted.
+	auth.Display
+}
+
+// User is one user present in a room, as the listing shows it
+// (docs/PROTOCOL.md §8).
+type User struct {
+	UserID string `json:"userId"`
+	auth.Display
 }
 
 func (s *state) bytes() []byte { b, _ := json.Marshal(s); return b }
@@ -112,6 +124,7 @@ type op struct {
 	arrive bool
 	r      room.Room
 	user   string
+	d      auth.Display
 }
 
 const workers = 16
@@ -186,9 +199,11 @@ func roomPrefix(r room.Room) string {
 }
 
 // Arrive records that this node now holds a connection of user in r (its
-// first); the room is told if no node held one. It returns at once: the
-// changes of one (room, user) are made in order on a worker.
-func (t *Tracker) Arrive(r room.Room, user string) { t.enqueue(op{arrive: true, r: r, user: user}) }
+// first), shown as d; the room is told if no node held one. It returns at
+// once: the changes of one (room, user) are made in order on a worker.
+func (t *Tracker) Arrive(r room.Room, user string, d auth.Display) {
+	t.enqueue(op{arrive: true, r: r, user: user, d: d})
+}
 
 // Depart records that this node no longer holds a connection of user in
 // r; the room is told if no node holds one now.
@@ -219,9 +234,9 @@ func (t *Tracker) apply(o op) {
 			if !o.arrive {
 				return
 			}
-			st := state{Nodes: []string{t.node}, Room: o.r.String(), User: o.user, JoinedAt: time.Now().UnixMilli()}
+			st := state{Nodes: []string{t.node}, Room: o.r.String(), User: o.user, JoinedAt: time.Now().UnixMilli(), Display: o.d}
 			if _, err := t.kv.Create(ctx, k, st.bytes()); err == nil {
-				t.announce(o.r, TypeJoin, o.user)
+				t.announce(o.r, TypeJoin, &st)
 				return
 			}
 			continue
@@ -242,6 +257,9 @@ func (t *Tracker) apply(o op) {
 			return
 		case o.arrive:
 			st.Nodes = append(st.Nodes, t.node)
+			if o.d != (auth.Display{}) {
+				st.Display = o.d
+			}
 			st.EmptyAt = 0
 			if !was && !st.Told {
 				st.JoinedAt = time.Now().UnixMilli()
@@ -257,29 +275,36 @@ func (t *Tracker) apply(o op) {
 		}
 		switch now := len(st.Nodes) > 0; {
 		case now && !was:
-			t.announce(o.r, TypeJoin, o.user)
+			t.announce(o.r, TypeJoin, &st)
 		case !now && was:
-			t.announce(o.r, TypeLeave, o.user)
+			t.announce(o.r, TypeLeave, &st)
 		}
 		return
 	}
 	t.log.Warn("presence: change not made", "room", o.r.String(), "user", o.user, "arrive", o.arrive, "err", ctx.Err())
 }
 
-// envelope is the CloudEvent of a presence change.
-func envelope(r room.Room, typ, user string) (*event.Envelope, []byte) {
-	data, _ := json.Marshal(map[string]string{"userId": user, "room": r.String()})
+// eventData is the data of a presence event: the user as the listing
+// shows them, and the room.
+type eventData struct {
+	User
+	Room string `json:"room"`
+}
+
+// envelope is the CloudEvent of a presence change of st's user.
+func envelope(r room.Room, typ string, st *state) (*event.Envelope, []byte) {
+	data, _ := json.Marshal(eventData{User: User{UserID: st.User, Display: st.Display}, Room: r.String()})
 	env := event.New("switchboard/presence", typ, data)
 	env.Subject = r.String()
-	env.Actor = user
+	env.Actor = st.User
 	env.CorrelationID = env.ID // no request behind it: its own id
 	b, _ := env.Encode()
 	return env, b
 }
 
 // announce tells the room's members on every node (live only).
-func (t *Tracker) announce(r room.Room, typ, user string) {
-	_, b := envelope(r, typ, user)
+func (t *Tracker) announce(r room.Room, typ string, st *state) {
+	_, b := envelope(r, typ, st)
 	if err := t.o.Bus.PublishLive(r, typ, b); err != nil {
 		t.log.Warn("presence not published", "room", r.String(), "type", typ, "err", err)
 	}
@@ -319,19 +344,19 @@ func (t *Tracker) watch(w jetstream.KeyWatcher) {
 	}
 }
 
-// Users lists the users present in r anywhere in the cluster, sorted, as
-// this node's mirror has it.
-func (t *Tracker) Users(r room.Room) []string {
+// Users lists the users present in r anywhere in the cluster, sorted by
+// id, as this node's mirror has it.
+func (t *Tracker) Users(r room.Room) []User {
 	p := roomPrefix(r)
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	var out []string
+	var out []User
 	for k, e := range t.mirror {
 		if strings.HasPrefix(k, p) && len(e.st.Nodes) > 0 {
-			out = append(out, e.st.User)
+			out = append(out, User{UserID: e.st.User, Display: e.st.Display})
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
 	return out
 }
 
@@ -406,13 +431,13 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 		}
 		rev = nrev
 		if was && len(kept) == 0 {
-			t.announce(r, TypeLeave, st.User)
+			t.announce(r, TypeLeave, &st)
 		}
 	}
 	present := len(st.Nodes) > 0
 	switch {
 	case (present || st.JoinedAt != 0) && !st.Told:
-		if !t.tell(ctx, r, TypeJoin, st.User, k, rev) {
+		if !t.tell(ctx, r, TypeJoin, &st, k, rev) {
 			return
 		}
 		st.Told, st.JoinedAt = true, 0
@@ -421,7 +446,7 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 		if now.Sub(time.UnixMilli(st.EmptyAt)) < t.o.Debounce {
 			return // a reconnect within the window tells the plugins nothing
 		}
-		if !t.tell(ctx, r, TypeLeave, st.User, k, rev) {
+		if !t.tell(ctx, r, TypeLeave, &st, k, rev) {
 			return
 		}
 		_ = t.kv.Delete(ctx, k, jetstream.LastRevision(rev))
@@ -433,8 +458,8 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 // tell stores a presence change in the event log for the plugins, with an
 // id made of the key and its revision so that a repeated sweep stores it
 // once.
-func (t *Tracker) tell(ctx context.Context, r room.Room, typ, user, k string, rev uint64) bool {
-	_, b := envelope(r, typ, user)
+func (t *Tracker) tell(ctx context.Context, r room.Room, typ string, st *state, k string, rev uint64) bool {
+	_, b := envelope(r, typ, st)
 	id := typ + "." + k + "." + strconv.FormatUint(rev, 10)
 	if err := t.o.Bus.LogEvent(ctx, typ, id, b); err != nil {
 		t.log.Warn("presence change not stored for the plugins; will retry", "room", r.String(), "type", typ, "err", err)

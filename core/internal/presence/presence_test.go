@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/room"
@@ -71,8 +72,9 @@ func cluster(t *testing.T, n int, debounce time.Duration) []*node {
 
 // announced collects the presence events the room's members are sent.
 type announced struct {
-	mu  sync.Mutex
-	got []string // "presence.join u1"
+	mu   sync.Mutex
+	got  []string          // "presence.join u1"
+	data []json.RawMessage // each event's data
 }
 
 func listen(t *testing.T, b *bus.Bus, r room.Room) *announced {
@@ -81,11 +83,14 @@ func listen(t *testing.T, b *bus.Bus, r room.Room) *announced {
 	sub, err := b.SubscribeLive(r, func(m *nats.Msg) {
 		l := bus.ParseLive(m)
 		var env struct {
-			Data struct{ UserID string } `json:"data"`
+			Data json.RawMessage `json:"data"`
 		}
 		_ = json.Unmarshal(l.Data, &env)
+		var d struct{ UserID string }
+		_ = json.Unmarshal(env.Data, &d)
 		a.mu.Lock()
-		a.got = append(a.got, l.Type+" "+env.Data.UserID)
+		a.data = append(a.data, env.Data)
+		a.got = append(a.got, l.Type+" "+d.UserID)
 		a.mu.Unlock()
 	}, nil)
 	if err != nil {
@@ -93,6 +98,15 @@ func listen(t *testing.T, b *bus.Bus, r room.Room) *announced {
 	}
 	t.Cleanup(func() { _ = sub.Unsubscribe() })
 	return a
+}
+
+// ids are the users' ids.
+func ids(us []User) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.UserID
+	}
+	return out
 }
 
 func (a *announced) list() []string {
@@ -145,16 +159,16 @@ func TestOneUserOnTwoNodesIsAnnouncedOnce(t *testing.T) {
 	ns := cluster(t, 2, 0)
 	r := mustRoom(t, "task:t1")
 	a := listen(t, ns[0].b, r)
-	ns[0].t.Arrive(r, "u1")
+	ns[0].t.Arrive(r, "u1", auth.Display{})
 	poll.Until(t, "u1's join", func() bool { return len(a.list()) == 1 })
-	ns[1].t.Arrive(r, "u1")
+	ns[1].t.Arrive(r, "u1", auth.Display{})
 	for _, nd := range ns {
 		poll.Until(t, "every node to list u1, held by both", func() bool {
-			return slices.Equal(nd.t.Users(r), []string{"u1"}) && holders(nd.t, r, "u1") == 2
+			return slices.Equal(ids(nd.t.Users(r)), []string{"u1"}) && holders(nd.t, r, "u1") == 2
 		})
 	}
 	ns[0].t.Depart(r, "u1")
-	ns[1].t.Arrive(r, "u2")
+	ns[1].t.Arrive(r, "u2", auth.Display{})
 	poll.Until(t, "u2's join", func() bool { return len(a.list()) == 2 })
 	ns[1].t.Depart(r, "u1")
 	poll.Until(t, "u1's leave", func() bool { return len(a.list()) == 3 })
@@ -162,7 +176,7 @@ func TestOneUserOnTwoNodesIsAnnouncedOnce(t *testing.T) {
 		t.Fatalf("announced %q, want %q", got, want)
 	}
 	for _, nd := range ns {
-		poll.Until(t, "every node to list u2 alone", func() bool { return slices.Equal(nd.t.Users(r), []string{"u2"}) })
+		poll.Until(t, "every node to list u2 alone", func() bool { return slices.Equal(ids(nd.t.Users(r)), []string{"u2"}) })
 	}
 }
 
@@ -173,7 +187,7 @@ func TestRacingNodesAnnounceOnce(t *testing.T) {
 	a := listen(t, ns[0].b, r)
 	for round := range 20 {
 		for _, nd := range ns {
-			go nd.t.Arrive(r, "u1")
+			go nd.t.Arrive(r, "u1", auth.Display{})
 		}
 		poll.Until(t, "every node to hold u1", func() bool { return holders(ns[0].t, r, "u1") == len(ns) })
 		for _, nd := range ns {
@@ -203,7 +217,7 @@ func TestADeadNodesUsersLeave(t *testing.T) {
 	ns := cluster(t, 2, 0)
 	r := mustRoom(t, "workspace:w1")
 	a := listen(t, ns[0].b, r)
-	ns[1].t.Arrive(r, "u9")
+	ns[1].t.Arrive(r, "u9", auth.Display{})
 	poll.Until(t, "u9's join", func() bool { return slices.Equal(a.list(), []string{"presence.join u9"}) })
 	ns[1].b.Conn().Close() // killed: no goodbye, no departures
 	poll.Until(t, "u9 to leave once node b is dead", func() bool {
@@ -219,13 +233,13 @@ func TestPluginsAreToldDebounced(t *testing.T) {
 	ns := cluster(t, 2, debounce)
 	r := mustRoom(t, "task:t7")
 	p := told(t, ns[1].b)
-	ns[0].t.Arrive(r, "u1")
+	ns[0].t.Arrive(r, "u1", auth.Display{})
 	poll.Until(t, "the plugins to be told of u1", func() bool { return slices.Equal(p.list(), []string{"presence.join u1 task:t7"}) })
 	// A reconnect storm: u1 leaves and comes back on the other node.
 	a := listen(t, ns[0].b, r)
 	ns[0].t.Depart(r, "u1")
 	poll.Until(t, "the room to see u1 leave", func() bool { return len(a.list()) == 1 })
-	ns[1].t.Arrive(r, "u1")
+	ns[1].t.Arrive(r, "u1", auth.Display{})
 	poll.Until(t, "the room to see u1 back", func() bool { return len(a.list()) == 2 })
 	// Then u1 leaves for good: after the window the plugins are told.
 	ns[1].t.Depart(r, "u1")
@@ -241,11 +255,44 @@ func TestPluginsAreToldOfAShortVisit(t *testing.T) {
 	ns := cluster(t, 2, 100*time.Millisecond)
 	r := mustRoom(t, "task:t8")
 	p := told(t, ns[0].b)
-	ns[1].t.Arrive(r, "u3")
+	ns[1].t.Arrive(r, "u3", auth.Display{})
 	ns[1].t.Depart(r, "u3")
 	want := []string{"presence.join u3 task:t8", "presence.leave u3 task:t8"}
 	poll.Until(t, "the plugins to be told of the visit", func() bool { return len(p.list()) == 2 })
 	if got := p.list(); !slices.Equal(got, want) {
 		t.Fatalf("plugins were told %q, want %q", got, want)
+	}
+}
+
+// A user's display claims travel with them: in the join, in every node's
+// listing and in the leave, even when another node makes the leave; a
+// user without claims shows just their id.
+func TestDisplayClaimsTravel(t *testing.T) {
+	ns := cluster(t, 2, 0)
+	r := mustRoom(t, "workspace:w2")
+	a := listen(t, ns[0].b, r)
+	ann := auth.Display{Name: "Ann", Email: "ann@example.com", Avatar: "https://a/ann.png"}
+	ns[0].t.Arrive(r, "u1", ann)
+	poll.Until(t, "u1's join", func() bool { return len(a.list()) == 1 })
+	ns[1].t.Arrive(r, "u2", auth.Display{})
+	want := []User{{UserID: "u1", Display: ann}, {UserID: "u2"}}
+	for _, nd := range ns {
+		poll.Until(t, "every node to list u1 with claims and u2 without", func() bool { return slices.Equal(nd.t.Users(r), want) })
+	}
+	ns[1].t.Arrive(r, "u1", auth.Display{}) // no claims: the stored ones stay
+	poll.Until(t, "node b to hold u1", func() bool { return holders(ns[0].t, r, "u1") == 2 })
+	ns[0].t.Depart(r, "u1")
+	ns[1].t.Depart(r, "u1")
+	poll.Until(t, "u1's leave", func() bool { return len(a.list()) == 3 })
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i, w := range []string{
+		`{"userId":"u1","name":"Ann","email":"ann@example.com","avatar":"https://a/ann.png","room":"workspace:w2"}`,
+		`{"userId":"u2","room":"workspace:w2"}`,
+		`{"userId":"u1","name":"Ann","email":"ann@example.com","avatar":"https://a/ann.png","room":"workspace:w2"}`,
+	} {
+		if string(a.data[i]) != w {
+			t.Errorf("%s data = %s, want %s", a.got[i], a.data[i], w)
+		}
 	}
 }
