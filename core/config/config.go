@@ -253,6 +253,11 @@ type Hub struct {
 	// itself per live event, when they are idle (the rest go through
 	// writer goroutines). Zero turns direct writes off.
 	DirectWrites int `hcl:"direct_writes" json:"direct_writes"`
+	// AutoJoin lists the kinds of rooms a connection joins on connect,
+	// from its token, without a join frame (docs/PROTOCOL.md §2): "user"
+	// (user:{sub}) and "workspace" (workspace:W for each W of the
+	// workspaces claim). Empty (the default) joins nothing.
+	AutoJoin []string `hcl:"auto_join" json:"auto_join"`
 }
 
 // Publish is the `publish` block: limits of POST /v1/publish and plugin emits.

@@ -62,6 +62,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			PresenceMaxMembers: 1000,
 			PresenceDebounce:   hclconf.Duration(5 * time.Second),
 			DirectWrites:       128,
+			AutoJoin:           []string{},
 		},
 		Transports: r.defaults(),
 		Publish: Publish{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -30,6 +31,14 @@ func (c *Config) validate(src *sources) []error {
 		v.errf("hub", "presence_max_members", "must be >= 0 (0 = no limit), got %d", c.Hub.PresenceMaxMembers)
 	}
 	v.nonNegativeDur("hub", "presence_debounce", c.Hub.PresenceDebounce)
+	for i, k := range c.Hub.AutoJoin {
+		switch {
+		case k != "user" && k != "workspace":
+			v.errf("hub", fmt.Sprintf("auto_join[%d]", i), `must be "user" or "workspace" (the kinds joined from the token), got %q`, k)
+		case slices.Contains(c.Hub.AutoJoin[:i], k):
+			v.errf("hub", fmt.Sprintf("auto_join[%d]", i), "%q is listed twice", k)
+		}
+	}
 	if c.Hub.DirectWrites < 0 {
 		v.errf("hub", "direct_writes", "must be >= 0 (0 = off), got %d", c.Hub.DirectWrites)
 	}

@@ -60,12 +60,13 @@ type Client struct {
 	done     chan struct{} // made on demand: most connections never ask
 	expiry   *time.Timer   // ends the client when its token expires (expiry.go)
 
-	rmu   sync.Mutex // guards rooms and narrowed
+	rmu   sync.Mutex // guards rooms, narrowed and auto
 	rooms map[string]*member
 	// narrowed counts the times the client's access was narrowed (a
 	// revocation or a refreshed token): a join authorized before one of
 	// them is authorized again (see Enter).
 	narrowed uint64
+	auto     autoJoined // the rooms joined on connect (autojoin.go)
 
 	left atomic.Bool // left all rooms; set once
 }

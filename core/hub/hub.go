@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,6 +54,9 @@ type Options struct {
 	// ExpiryGrace is how long a connection outlives its token's exp
 	// (auth.expiry_grace); 0 ends it at exp.
 	ExpiryGrace time.Duration
+	// AutoJoin lists the kinds of rooms joined on connect from the token
+	// (hub.auto_join): "user", "workspace"; empty: none (see AutoRooms).
+	AutoJoin []string
 }
 
 // Hub holds the rooms that have members on this node.
@@ -68,6 +72,7 @@ type Hub struct {
 	presenceMax  int
 	presenceSink PresenceSink
 
+	autoJoin  []string      // Options.AutoJoin
 	grace     time.Duration // ExpiryGrace
 	directMax int           // clients per event the dispatcher may write to directly
 	backlog   func() int    // live messages waiting behind the one dispatched; nil: unknown
@@ -105,7 +110,8 @@ func New(o Options) *Hub {
 	}
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
-		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, presenceSink: o.PresenceSink, directMax: o.DirectWrites, grace: o.ExpiryGrace}
+		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, presenceSink: o.PresenceSink, directMax: o.DirectWrites, grace: o.ExpiryGrace,
+		autoJoin: slices.Clone(o.AutoJoin)}
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog
 	}

@@ -53,10 +53,22 @@ func ParseRooms(names []string) ([]room.Room, error) {
 // the one step a transport takes for a client's join request. The error
 // is a *wire.Error for the client (see wire.As); an internal one is logged
 // here.
+//
+// A room the client joined on connect (AutoJoin) and still is in that way
+// is not joined again: it is answered as joined now (JoinAck.Seq from
+// the connect; Recovered when Since is not before it), once.
 func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) error {
 	if c.Expired() {
 		return c.expiredError()
 	}
+	rest, autoAck, claimed := c.claimAuto(rooms, o.Since)
+	if claimed && len(rest) == 0 {
+		if o.Ack != nil {
+			o.Ack(autoAck)
+		}
+		return nil
+	}
+	rooms = rest
 	// A revocation (or a narrower refreshed token) that lands between the
 	// authorization and the membership would miss the new rooms: the join
 	// notices (Client.narrowed), adds nothing, and is authorized again, so

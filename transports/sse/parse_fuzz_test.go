@@ -1,12 +1,15 @@
 package sse
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"testing"
 
+	"github.com/switchboard-rt/switchboard/core/auth"
+	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/room"
 )
 
@@ -28,14 +31,15 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add(s.q, s.last)
 	}
-	tr := &Transport{cfg: Config{MaxRooms: 4}}
+	tr := &Transport{cfg: Config{MaxRooms: 4}, hub: hub.New(hub.Options{})} // no auto-join: see TestParseAutoJoin
+	p := &auth.Principal{User: "u1", Workspaces: []string{"w1"}}
 	f.Fuzz(func(t *testing.T, query, last string) {
 		r := httptest.NewRequest(http.MethodGet, "/v1/sse", nil)
 		r.URL.RawQuery = query
 		if last != "" {
 			r.Header.Set("Last-Event-ID", last)
 		}
-		rooms, since, werr := tr.parse(r)
+		rooms, since, werr := tr.parse(r, p)
 		if werr != nil {
 			if werr.Code == "" || werr.Message == "" {
 				t.Fatalf("%q: empty wire error %+v", query, werr)
@@ -66,4 +70,28 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParseAutoJoin: with hub.auto_join the token's rooms are added to the
+// URL's, each once, so the URL may name none; autojoin=0 turns that off.
+func TestParseAutoJoin(t *testing.T) {
+	tr := &Transport{cfg: Config{MaxRooms: 4}, hub: hub.New(hub.Options{AutoJoin: []string{"user", "workspace"}})}
+	p := &auth.Principal{User: "u1", Workspaces: []string{"w1", "w2"}}
+	for _, tc := range []struct{ query, want string }{
+		{"", "[user:u1 workspace:w1 workspace:w2]"},
+		{"room=project:p1&room=workspace:w2", "[project:p1 workspace:w2 user:u1 workspace:w1]"},
+		{"room=project:p1&autojoin=0", "[project:p1]"},
+		{"autojoin=0", "bad_request: at least one room parameter is required"},
+		{"autojoin=maybe", `bad_request: autojoin must be 0 or 1, got "maybe"`},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/v1/sse?"+tc.query, nil)
+		rooms, _, werr := tr.parse(r, p)
+		got := fmt.Sprint(rooms)
+		if werr != nil {
+			got = werr.Error()
+		}
+		if got != tc.want {
+			t.Errorf("%q: %s, want %s", tc.query, got, tc.want)
+		}
+	}
 }

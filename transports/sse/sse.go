@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -81,7 +82,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if release != nil {
 		defer release()
 	}
-	rooms, since, werr := t.parse(r)
+	rooms, since, werr := t.parse(r, p)
 	if werr != nil {
 		t.fail(w, werr)
 		return
@@ -89,18 +90,37 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.stream(w, r, p, rooms, since)
 }
 
-func (t *Transport) parse(r *http.Request) ([]room.Room, *uint64, *wire.Error) {
+// parse reads the rooms and the resume point of a stream request. With
+// hub.auto_join the rooms of p's token are added to those of the URL
+// (docs/PROTOCOL.md §4.1), unless autojoin=0; then the URL may name none.
+func (t *Transport) parse(r *http.Request, p *auth.Principal) ([]room.Room, *uint64, *wire.Error) {
 	q := r.URL.Query()
 	names := q["room"]
-	if len(names) == 0 {
+	var auto []room.Room
+	switch v := q.Get("autojoin"); v {
+	case "", "1", "true":
+		auto = t.hub.AutoRooms(p)
+	case "0", "false":
+	default:
+		return nil, nil, wire.Errorf(wire.BadRequest, "autojoin must be 0 or 1, got %q", v)
+	}
+	if len(names) == 0 && len(auto) == 0 {
 		return nil, nil, wire.Errorf(wire.BadRequest, "at least one room parameter is required")
 	}
 	if max := t.cfg.MaxRooms; max > 0 && len(names) > max {
 		return nil, nil, wire.Errorf(wire.TooManyRooms, "at most %d rooms per stream", max)
 	}
-	rooms, err := hub.ParseRooms(names)
-	if err != nil {
-		return nil, nil, wire.As(err)
+	var rooms []room.Room
+	if len(names) > 0 {
+		var err error
+		if rooms, err = hub.ParseRooms(names); err != nil {
+			return nil, nil, wire.As(err)
+		}
+	}
+	for _, a := range auto {
+		if !slices.Contains(rooms, a) {
+			rooms = append(rooms, a)
+		}
 	}
 	s := r.Header.Get("Last-Event-ID")
 	src := "Last-Event-ID"

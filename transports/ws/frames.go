@@ -88,6 +88,7 @@ type reply struct {
 	Message   string          `json:"message,omitempty"`
 	Conn      string          `json:"conn,omitempty"`
 	User      string          `json:"user,omitempty"`
+	Rooms     *[]string       `json:"rooms,omitempty"` // welcome with hub.auto_join: the rooms joined on connect
 }
 
 func (r *reply) frame() []byte {

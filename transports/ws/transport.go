@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,6 +90,12 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var done <-chan struct{} // the connection's end, once it has a client
 	defer func() { web.ReleaseOn(done, release) }()
+	since, serr := sinceParam(r)
+	if serr != nil {
+		t.rejected.WithLabelValues(Name, "handshake").Inc()
+		wire.Write(w, serr)
+		return
+	}
 	if status, msg := upgradeProblem(r); status != 0 {
 		if status == http.StatusUpgradeRequired {
 			w.Header().Set("Sec-WebSocket-Version", "13")
@@ -111,7 +118,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.limiter = newLimiter(t.cfg.RateLimit, t.cfg.RateBurst)
 	c.client = t.hub.NewClient(p, t.format, c, int64(t.cfg.QueueBytes))
 	done = c.client.Done()
-	c.client.Send((&reply{Op: "welcome", Conn: c.client.ID(), User: p.User}).frame())
+	t.welcome(c, p, since)
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its handshake.
 		if !c.readBuffered(rw.Reader) {
@@ -122,6 +129,54 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		t.log.Error("poller", "err", err)
 		c.client.Close(wire.ReasonInternal)
 	}
+}
+
+// welcome sends the welcome frame (docs/PROTOCOL.md §3.1). With
+// hub.auto_join the connection first joins the rooms of its token, resumed
+// from since when given, and the welcome lists them with the position to
+// resume from (seq) or whether since was recovered, like the ok of a
+// join; a failed auto-join gets a welcome without rooms and an error
+// frame, and the connection stays.
+func (t *Transport) welcome(c *conn, p *auth.Principal, since *uint64) {
+	w := &reply{Op: "welcome", Conn: c.client.ID(), User: p.User}
+	if !t.hub.AutoJoins() {
+		c.client.Send(w.frame())
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(t.cfg.WriteTimeout))
+	defer cancel()
+	acked := false
+	err := c.client.AutoJoin(ctx, hub.JoinOptions{Since: since, MaxRooms: t.cfg.MaxRooms}, func(rooms []string, a hub.JoinAck) {
+		acked = true
+		w.Rooms = &rooms
+		if since != nil {
+			w.Recovered = &a.Recovered
+		} else {
+			w.Seq = &a.Seq
+		}
+		c.client.Send(w.frame())
+	})
+	if err != nil && !acked { // after the welcome (a failed replay) the client is closed: it resumes
+		none := []string{}
+		w.Rooms = &none
+		c.client.Send(w.frame())
+		e := wire.As(err)
+		c.client.Send(errorFrame(nil, wire.Errorf(e.Code, "joining the rooms of the token on connect: %s", e.Message)))
+	}
+}
+
+// sinceParam reads the URL's since: the position the rooms joined on
+// connect resume from (docs/PROTOCOL.md §3.1).
+func sinceParam(r *http.Request) (*uint64, *wire.Error) {
+	s := r.URL.Query().Get("since")
+	if s == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return nil, wire.Errorf(wire.BadRequest, "since must be a non-negative integer, got %q", s)
+	}
+	return &v, nil
 }
 
 func (t *Transport) reject(w http.ResponseWriter, code wire.Code, reason, msg string) {

@@ -69,6 +69,7 @@ hub {
   presence_max_members = 50
   presence_debounce    = "2s"
   direct_writes = 16
+  auto_join     = ["user", "workspace"]
 }
 
 transport "ws" {
