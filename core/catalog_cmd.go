@@ -5,19 +5,40 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/switchboard-rt/switchboard/core/catalog"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/metrics"
+	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
 
 // Catalog starts cfg's plugins just long enough to read their event types
 // and returns the AsyncAPI 3 document. The plugins get a temporary data
 // directory, so a running node is not disturbed.
 func Catalog(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]byte, error) {
+	return CatalogAs(ctx, cfg, log, "asyncapi")
+}
+
+// CatalogFormats are the formats of CatalogAs.
+var CatalogFormats = []string{"asyncapi", "typescript"}
+
+// CatalogAs is Catalog in format: "asyncapi" (AsyncAPI 3 YAML) or
+// "typescript" (payload types and an event type → payload map, see
+// catalog.TypeScript).
+func CatalogAs(ctx context.Context, cfg *config.Config, log *slog.Logger, format string) ([]byte, error) {
+	var render func([]*pluginv1.GetInfoResponse) []byte
+	switch format {
+	case "asyncapi":
+		render = catalog.Document
+	case "typescript":
+		render = catalog.TypeScript
+	default:
+		return nil, fmt.Errorf("core: catalog: unknown format %q (want %s)", format, strings.Join(CatalogFormats, " or "))
+	}
 	if len(cfg.Plugins) == 0 {
-		return catalog.Document(nil), nil
+		return render(nil), nil
 	}
 	dir, err := os.MkdirTemp("", "switchboard-catalog-")
 	if err != nil {
@@ -29,5 +50,5 @@ func Catalog(ctx context.Context, cfg *config.Config, log *slog.Logger) ([]byte,
 		return nil, err
 	}
 	defer h.Close(ctx)
-	return catalog.Document(h.Infos()), nil
+	return render(h.Infos()), nil
 }

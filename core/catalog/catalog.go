@@ -13,8 +13,10 @@ import (
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
 )
 
-// presenceSchema is the data of presence.join / presence.leave.
-const presenceSchema = `{"type":"object","required":["userId"],"properties":{"userId":{"type":"string"}}}`
+// presenceSchema is the data of presence.join / presence.leave
+// (docs/PROTOCOL.md §8): the display claims are there when the token has
+// them.
+const presenceSchema = `{"type":"object","required":["userId"],"properties":{"userId":{"type":"string"},"name":{"type":"string"},"email":{"type":"string"},"avatar":{"type":"string","description":"URL of the user's picture"},"room":{"type":"string"}}}`
 
 // revokedSchema is the data of access.revoked.
 const revokedSchema = `{"type":"object","required":["room"],"properties":{"room":{"type":"string"},"reason":{"type":"string"}}}`
@@ -27,19 +29,21 @@ type message struct {
 	Payload     any      `yaml:"payload"`
 	XRooms      []string `yaml:"x-rooms,omitempty"`
 	XSource     string   `yaml:"x-source"`
+	schema      string   // the payload's JSON Schema as declared (TypeScript keeps its order)
 }
 
-// Document returns the catalogue of the core's events and the plugins'.
-func Document(plugins []*pluginv1.GetInfoResponse) []byte {
+// messages are the core's events and the plugins', by type, with the
+// types sorted.
+func messages(plugins []*pluginv1.GetInfoResponse) (map[string]message, []string) {
 	msgs := map[string]message{
-		"presence.join":  {Name: "presence.join", Summary: "A user's first connection joined the room (live only, no seq).", Payload: raw(presenceSchema), XSource: "switchboard/presence"},
-		"presence.leave": {Name: "presence.leave", Summary: "A user's last connection left the room (live only, no seq).", Payload: raw(presenceSchema), XSource: "switchboard/presence"},
-		"access.revoked": {Name: "access.revoked", Summary: "This connection was made to leave the room (live only, no seq).", Payload: raw(revokedSchema), XSource: "switchboard"},
+		"presence.join":  {Name: "presence.join", Summary: "A user's first connection joined the room (live only, no seq).", Payload: raw(presenceSchema), XSource: "switchboard/presence", schema: presenceSchema},
+		"presence.leave": {Name: "presence.leave", Summary: "A user's last connection left the room (live only, no seq).", Payload: raw(presenceSchema), XSource: "switchboard/presence", schema: presenceSchema},
+		"access.revoked": {Name: "access.revoked", Summary: "This connection was made to leave the room (live only, no seq).", Payload: raw(revokedSchema), XSource: "switchboard", schema: revokedSchema},
 	}
 	for _, p := range plugins {
 		for _, et := range p.Events {
 			msgs[et.Type] = message{Name: et.Type, Summary: et.Description, Payload: raw(string(et.Schema)),
-				XRooms: et.Rooms, XSource: "switchboard/plugins/" + p.Name}
+				XRooms: et.Rooms, XSource: "switchboard/plugins/" + p.Name, schema: string(et.Schema)}
 		}
 	}
 	names := make([]string, 0, len(msgs))
@@ -47,6 +51,12 @@ func Document(plugins []*pluginv1.GetInfoResponse) []byte {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return msgs, names
+}
+
+// Document returns the catalogue of the core's events and the plugins'.
+func Document(plugins []*pluginv1.GetInfoResponse) []byte {
+	msgs, names := messages(plugins)
 	refs := yaml.Node{Kind: yaml.MappingNode}
 	comps := yaml.Node{Kind: yaml.MappingNode}
 	for _, n := range names {
