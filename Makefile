@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run cluster test lint fmt bench fuzz generate clean cluster-pg-soak
+.PHONY: all build run cluster test test-js lint fmt bench fuzz generate clean cluster-pg-soak
 
 all: build
 
@@ -23,8 +23,19 @@ cluster: build
 	$(GO) build -o $(BIN)/ ./cmd/switchboard-cluster
 	./$(BIN)/switchboard-cluster --bin $(BIN)/switchboard
 
-test: lint
+test: lint test-js
 	$(GO) test $(TESTFLAGS) $(PKGS)
+
+# The TypeScript client (clients/js): npm ci from the committed lockfile
+# (again only when package-lock.json is newer than node_modules), the strict
+# type-check, then its tests against a node built from this tree. Node.js 20+
+# is required.
+test-js:
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null || \
+	  { echo "test-js: Node.js 20+ and npm are required for clients/js (found: $$(node --version 2>/dev/null || echo none))"; exit 1; }
+	$(GO) build -o $(BIN)/switchboard ./cmd/switchboard
+	cd clients/js && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	cd clients/js && npm run --silent typecheck && SWITCHBOARD_BIN=$(CURDIR)/$(BIN)/switchboard npm test --silent
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -1,0 +1,56 @@
+// Compile-time tests of the public types (make test runs tsc on this file;
+// every @ts-expect-error must be an error, or tsc fails).
+import { Switchboard, SwitchboardError, type CloudEvent, type ErrorCode } from "../src/index.js";
+
+interface PMEvents {
+  "pm.task.created": { id: string; projectId: string; title: string };
+  "pm.task.deleted": { id: string };
+}
+
+const sb = new Switchboard<PMEvents>({ url: "http://localhost:8080", token: async () => "jwt", transport: "sse" });
+const sub = sb.subscribe("project:p1", {
+  since: 41,
+  onEvent(event: CloudEvent, meta) {
+    const seq: number | undefined = meta.seq;
+    void seq;
+    void event.type;
+  },
+  onRecovered(recovered: boolean) {
+    void recovered;
+  },
+  on: {
+    "pm.task.deleted": (d) => void d.id,
+  },
+});
+sub.on("pm.task.created", (data, event) => {
+  const title: string = data.title;
+  const t: "pm.task.created" = event.type;
+  void title;
+  void t;
+  // @ts-expect-error: not a field of the payload
+  void data.nope;
+});
+sub.on("presence.join", (d) => void d.userId.toUpperCase());
+sub.on("access.revoked", (d) => void d.reason.length);
+// @ts-expect-error: not in the event map
+sub.on("pm.task.unknown", () => {});
+
+// Without a map every type is accepted and data is unknown.
+const loose = new Switchboard({ url: ["http://a", "http://b"], token: "jwt" });
+loose.subscribe("user:u1").on("anything", (data) => {
+  // @ts-expect-error: data is unknown
+  void data.x;
+});
+
+sub.ready.catch((e: unknown) => {
+  if (e instanceof SwitchboardError) {
+    const c: ErrorCode = e.code;
+    void c;
+  }
+});
+sb.on("error", (e) => void e.code);
+sb.on("state", (s) => void (s === "connected"));
+sub.unsubscribe();
+sb.close();
+// @ts-expect-error: the transport is checked
+new Switchboard({ url: "x", token: "t", transport: "ws" });
