@@ -343,7 +343,8 @@ export class Switchboard<M extends object = EventMap> {
     }
     this.#setState("disconnected", err);
     this.#urlIndex++;
-    const delay = Math.max(this.#backoff.next(), delayMs ?? 0, kind === "auth" ? 0 : Math.min(this.#retryHint, 30_000) / 4);
+    // SSE: the stream's retry: is the least delay before a reconnect (§4.2).
+    const delay = Math.max(this.#backoff.next(), delayMs ?? 0, kind === "auth" ? 0 : Math.min(this.#retryHint, 30_000));
     this.#retryTimer = setTimeout(() => void this.#connect(fresh), delay);
   }
 

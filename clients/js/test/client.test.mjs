@@ -76,7 +76,7 @@ for (const transport of ["websocket", "sse"]) {
     }
   });
 
-  test(`${transport}: resumes every room after the node is killed and restarted, no gap, no duplicate`, async () => {
+  test(`${transport}: resumes every room after the node is killed and restarted, no gap, no duplicate`, async (t) => {
     const sb = client({ transport, token: () => node.token("u1", { workspaces: ["w1"] }) });
     const states = [];
     sb.on("state", (s) => states.push(s));
@@ -98,10 +98,14 @@ for (const transport of ["websocket", "sse"]) {
       await pub(3);
       await waitFor("3 events before the restart", () => b.seqs().length === 3);
       const joins = recovered.length;
+      const killed = performance.now();
       await node.restart();
+      const started = performance.now();
       // Published while the client is still away (or reconnecting).
       await pub(3);
       await waitFor("6 events after the restart", () => a.seqs().length >= 6 && b.seqs().length >= 6, 20_000);
+      const resumed = performance.now();
+      t.diagnostic(`node down to up: ${(started - killed).toFixed(0)} ms; up to resumed (rejoined, 3 missed events delivered): ${(resumed - started).toFixed(0)} ms`);
       await pub(1);
       await waitFor("the live event after the resume", () => b.seqs().length >= 7);
       assert.deepEqual(a.seqs(), want.a);
@@ -130,6 +134,51 @@ test("since: a new subscription starts after the given seq", async () => {
     } finally {
       sb.close();
     }
+  }
+});
+
+test("onRecovered(false) when history does not reach back to since (a seq beyond its end)", async () => {
+  for (const transport of ["websocket", "sse"]) {
+    const sb = client({ transport, token: node.token("u8") });
+    try {
+      const recovered = [];
+      const sub = sb.subscribe("user:u8", { since: 1e12, onRecovered: (r) => recovered.push(r) });
+      await sub.ready;
+      assert.deepEqual(recovered, [false], transport);
+    } finally {
+      sb.close();
+    }
+  }
+});
+
+test("several URLs: a node that does not answer is skipped for the next one", async () => {
+  const sb = client({ url: ["http://127.0.0.1:1", node.url], token: node.token("u1") });
+  try {
+    await sb.subscribe("user:u1").ready;
+  } finally {
+    sb.close();
+  }
+});
+
+test("sse: the token is refreshed by reopening the stream from the last seq, no gap, no duplicate", async () => {
+  let calls = 0;
+  const sb = client({
+    transport: "sse",
+    token: () => {
+      calls++;
+      return node.token("u1", { ttl: "2s" });
+    },
+    refreshAt: 0.5,
+  });
+  try {
+    const a = collector();
+    await sb.subscribe("user:u1", { onEvent: a.onEvent }).ready;
+    const want = [];
+    while (calls < 4) want.push((await node.publish(["user:u1"], "demo.tick", {}))["user:u1"]);
+    await waitFor("every event published across the refreshes", () => a.seqs().length >= want.length);
+    assert.deepEqual(a.seqs(), want);
+  } finally {
+    sb.close();
   }
 });
 

@@ -25,6 +25,7 @@ export async function startNode() {
     writeFileSync(
       config,
       `server {\n  listen = "${listen}"\n  data_dir = "${join(dir, "data")}"\n  allowed_origins = ["*"]\n}\n` +
+        `transport "ws" {}\ntransport "sse" {\n  retry = "100ms"\n}\n` +
         `auth {\n  jwt_secret = "js-client-test-secret-0123456789abcdef"\n  api_keys = ["${apiKey}"]\n  token_ttl = "1h"\n}\n`,
     );
   write("127.0.0.1:0");
