@@ -39,6 +39,7 @@ export class Switchboard<M extends object = EventMap> {
   #error: SwitchboardError | undefined;
   #gen = 0;
   #authFailures = 0;
+  #failures = 0; // connections that went down since one last opened
   #position: number | undefined; // SSE: the highest seq seen on the stream
   #retryHint = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -192,6 +193,7 @@ export class Switchboard<M extends object = EventMap> {
   #opened(c: Conn): void {
     if (c !== this.#conn) return;
     this.#authFailures = 0;
+    this.#failures = 0;
     this.#setState("connected");
   }
 
@@ -336,6 +338,16 @@ export class Switchboard<M extends object = EventMap> {
     if (this.#state === "closed") return;
     if (kind === "fatal") return this.#fatal(err);
     let fresh = false;
+    this.#failures++;
+    if (kind === "retry") {
+      // A refused upgrade may look like a network failure (a browser hides
+      // the status): a fixed token past its exp stops the client, and a
+      // getter is asked again every third failure.
+      if (!this.#tokens.refreshable && this.#tokens.refreshIn(1) === 0) {
+        return this.#fatal(new SwitchboardError("token_expired", `${err.message}; the token expired at its exp (a fixed string: pass a getter to refresh it)`, { cause: err }));
+      }
+      fresh = this.#tokens.refreshable && this.#failures % 3 === 0;
+    }
     if (kind === "auth") {
       if (!this.#tokens.refreshable) return this.#fatal(new SwitchboardError(err.code, `${err.message} (the token is a fixed string: pass a getter to refresh it)`, { cause: err }));
       if (++this.#authFailures > 2) return this.#fatal(new SwitchboardError(err.code, `${err.message} (refused ${this.#authFailures} times with fresh tokens from the getter)`, { cause: err }));

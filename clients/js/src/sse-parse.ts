@@ -21,7 +21,8 @@ export class SseParser {
     const out: SseBlock[] = [];
     for (;;) {
       const nl = this.#buf.search(/\r\n|\r|\n/);
-      if (nl < 0) break;
+      // A CR at the end may be the first half of a CRLF: wait for the next chunk.
+      if (nl < 0 || (nl === this.#buf.length - 1 && this.#buf[nl] === "\r")) break;
       const len = this.#buf.startsWith("\r\n", nl) ? 2 : 1;
       const line = this.#buf.slice(0, nl);
       this.#buf = this.#buf.slice(nl + len);
