@@ -159,6 +159,8 @@ export class Switchboard<M extends object = EventMap> {
       return this.#fatal(e instanceof SwitchboardError ? e : new SwitchboardError("token_failed", message(e)));
     }
     if (gen !== this.#gen) return; // closed, or a newer attempt started
+    this.#conn?.close();
+    this.#conn = undefined;
     const url = this.#urls[this.#urlIndex % this.#urls.length]!;
     try {
       if (this.transport === "websocket") {
@@ -288,6 +290,7 @@ export class Switchboard<M extends object = EventMap> {
       sub.fail(e);
       this.#report(e);
     }
+    if (this.#conn !== undefined || this.#retryTimer !== undefined) return; // reopened meanwhile
     if (bad.length > 0) return void this.#connect(false);
     this.#down(undefined, err, "retry");
   }
