@@ -3,7 +3,7 @@
  * It follows docs/PROTOCOL.md of the Switchboard repository.
  */
 export { Switchboard, type ClientEvents } from "./client.js";
-export { Subscription } from "./subscription.js";
+export type { Subscription } from "./subscription.js";
 export { SwitchboardError, type ErrorCode, type WireCode, type ClientCode } from "./errors.js";
 export type { BackoffOptions } from "./backoff.js";
 export type { TokenOption } from "./token.js";
