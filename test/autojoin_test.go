@@ -167,6 +167,19 @@ func TestWSAutoJoinResumes(t *testing.T) {
 	if st, b := n.Do("GET", "/v1/ws?since=x&token="+n.Token("u1"), nil, nil); st != 400 || !strings.Contains(string(b), "since") {
 		t.Fatalf("since=x: %d %s, want 400 naming since", st, b)
 	}
+	if st, b := n.Do("GET", "/v1/ws?autojoin=2&token="+n.Token("u1"), nil, nil); st != 400 || !strings.Contains(string(b), "autojoin") {
+		t.Fatalf("autojoin=2: %d %s, want 400 naming autojoin", st, b)
+	}
+	// autojoin=0: this connection joins only what it names.
+	c = dialRaw(t, n, n.Token("u1", "w1"), "&autojoin=0")
+	if w := c.next(); w.Op != "welcome" || w.Rooms != nil {
+		t.Fatalf("welcome with autojoin=0: %+v, want no rooms", w)
+	}
+	n.PublishOK("demo.note", map[string]int{"n": 5}, "user:u1")
+	c.send(`{"op":"ping","ref":"p"}`)
+	if f := c.next(); f.Op != "pong" {
+		t.Fatalf("got %+v before the pong: autojoin=0 should join nothing", f)
+	}
 }
 
 // TestWSWithoutAutoJoin: by default (hub.auto_join = []) the welcome is

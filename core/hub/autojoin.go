@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Rooms joined on connect (docs/PROTOCOL.md §2, §3.1, §4.1): with
@@ -128,4 +129,17 @@ func (c *Client) claimAuto(rooms []room.Room, since *uint64) ([]room.Room, JoinA
 		a.Recovered = *since >= c.auto.from
 	}
 	return rest, a, claimed
+}
+
+// AutoJoinParam reads a connection's autojoin URL parameter: "" or "1"
+// (the default: join the rooms of the token), "0" (join none on this
+// connection, for clients that want only the rooms they name).
+func AutoJoinParam(v string) (bool, error) {
+	switch v {
+	case "", "1", "true":
+		return true, nil
+	case "0", "false":
+		return false, nil
+	}
+	return false, wire.Errorf(wire.BadRequest, "autojoin must be 0 or 1, got %q", v)
 }

@@ -97,12 +97,12 @@ func (t *Transport) parse(r *http.Request, p *auth.Principal) ([]room.Room, *uin
 	q := r.URL.Query()
 	names := q["room"]
 	var auto []room.Room
-	switch v := q.Get("autojoin"); v {
-	case "", "1", "true":
+	on, err := hub.AutoJoinParam(q.Get("autojoin"))
+	if err != nil {
+		return nil, nil, wire.As(err)
+	}
+	if on {
 		auto = t.hub.AutoRooms(p)
-	case "0", "false":
-	default:
-		return nil, nil, wire.Errorf(wire.BadRequest, "autojoin must be 0 or 1, got %q", v)
 	}
 	if len(names) == 0 && len(auto) == 0 {
 		return nil, nil, wire.Errorf(wire.BadRequest, "at least one room parameter is required")
@@ -112,7 +112,6 @@ func (t *Transport) parse(r *http.Request, p *auth.Principal) ([]room.Room, *uin
 	}
 	var rooms []room.Room
 	if len(names) > 0 {
-		var err error
 		if rooms, err = hub.ParseRooms(names); err != nil {
 			return nil, nil, wire.As(err)
 		}

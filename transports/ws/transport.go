@@ -91,8 +91,12 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var done <-chan struct{} // the connection's end, once it has a client
 	defer func() { web.ReleaseOn(done, release) }()
 	since, serr := sinceParam(r)
-	if serr != nil {
+	autoJoin, aerr := hub.AutoJoinParam(r.URL.Query().Get("autojoin"))
+	if serr != nil || aerr != nil {
 		t.rejected.WithLabelValues(Name, "handshake").Inc()
+		if serr == nil {
+			serr = wire.As(aerr)
+		}
 		wire.Write(w, serr)
 		return
 	}
@@ -118,7 +122,7 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.limiter = newLimiter(t.cfg.RateLimit, t.cfg.RateBurst)
 	c.client = t.hub.NewClient(p, t.format, c, int64(t.cfg.QueueBytes))
 	done = c.client.Done()
-	t.welcome(c, p, since)
+	t.welcome(c, p, since, autoJoin)
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its handshake.
 		if !c.readBuffered(rw.Reader) {
@@ -136,10 +140,11 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // from since when given, and the welcome lists them with the position to
 // resume from (seq) or whether since was recovered, like the ok of a
 // join; a failed auto-join gets a welcome without rooms and an error
-// frame, and the connection stays.
-func (t *Transport) welcome(c *conn, p *auth.Principal, since *uint64) {
+// frame, and the connection stays. autoJoin false (?autojoin=0) joins
+// none and gives the plain welcome.
+func (t *Transport) welcome(c *conn, p *auth.Principal, since *uint64, autoJoin bool) {
 	w := &reply{Op: "welcome", Conn: c.client.ID(), User: p.User}
-	if !t.hub.AutoJoins() {
+	if !t.hub.AutoJoins() || !autoJoin {
 		c.client.Send(w.frame())
 		return
 	}
