@@ -81,8 +81,13 @@ export class Switchboard<M extends object = EventMap> {
           if (sub) self.#joined(sub, recovered, pos);
         }
       },
-      position: (seq) => {
+      position: (c, seq) => {
+        if (c !== self.#conn) return;
         if (self.#position === undefined || seq > self.#position) self.#position = seq;
+        // One stream delivers its rooms' events in seq order (§7): each of
+        // them has seen everything up to seq, so a new stream resumes there
+        // instead of replaying from the room's last event.
+        for (const room of c.rooms) self.#subs.get(room)?.advance(seq);
       },
       roomsRefused: (c, err) => void self.#roomsRefused(c, err),
       retryHint: (ms) => {

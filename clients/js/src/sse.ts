@@ -10,8 +10,8 @@ const roomCodes = new Set(["forbidden", "bad_request", "not_found", "too_many_ro
 export interface SseCore extends Core {
   /** The stream answered: every room is joined; pos is the id-only position (no since). */
   streamJoined(conn: SseConn, recovered: boolean, pos: number | undefined): void;
-  /** An id moved the stream's resume point. */
-  position(seq: number): void;
+  /** An id moved the stream's resume point: every room of the stream has all its events up to seq. */
+  position(conn: SseConn, seq: number): void;
   /** The request was refused for one of its rooms (which one is not said). */
   roomsRefused(conn: SseConn, err: SwitchboardError): void;
   retryHint(ms: number): void;
@@ -120,7 +120,7 @@ export class SseConn implements Conn {
             this.#event(b);
           } else if (b.id !== undefined && /^\d+$/.test(b.id)) {
             pos = Number(b.id); // id-only: the position at the start (§4.2)
-            this.#core.position(pos);
+            this.#core.position(this, pos);
           }
           if (this.#done) return;
         }
@@ -146,7 +146,7 @@ export class SseConn implements Conn {
     if (!p.room || !p.event) return;
     const seq = typeof p.seq === "number" ? p.seq : undefined;
     this.#core.event(this, p.room, seq, p.event);
-    if (seq !== undefined) this.#core.position(seq);
+    if (seq !== undefined) this.#core.position(this, seq);
   }
 
   #streamError(b: SseBlock): void {

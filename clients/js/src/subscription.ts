@@ -47,7 +47,11 @@ export class Subscription<M extends object = EventMap> {
     return this.#state;
   }
 
-  /** The seq of the last event handled (or the join's position); undefined before the first join. */
+  /**
+   * Where a rejoin resumes: the seq of the last event handled, or the
+   * join's position, or (SSE) the shared stream's position if higher;
+   * undefined before the first join.
+   */
   get seq(): number | undefined {
     return this.#seq;
   }
@@ -105,6 +109,11 @@ export class Subscription<M extends object = EventMap> {
   /** @internal the position to start at when it has none (SSE: the shared stream's) */
   startAt(seq: number): void {
     if (this.#seq === undefined) this.#seq = seq;
+  }
+
+  /** @internal SSE: the shared stream has delivered everything of this room up to seq */
+  advance(seq: number): void {
+    if (this.#state === "joined" && (this.#seq === undefined || seq > this.#seq)) this.#seq = seq;
   }
 
   /**

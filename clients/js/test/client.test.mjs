@@ -118,6 +118,44 @@ for (const transport of ["websocket", "sse"]) {
   });
 }
 
+test("sse: one stream for all rooms, reopened from the highest seq seen when a room is added", async () => {
+  const urls = [];
+  const sb = client({
+    transport: "sse",
+    token: node.token("u7", { workspaces: ["w7", "w7b"] }),
+    fetch: (url, init) => {
+      if (url.includes("/v1/sse")) urls.push(new URL(url));
+      return fetch(url, init);
+    },
+  });
+  try {
+    const a = collector();
+    const b = collector();
+    // Subscribed in the same tick: one stream for both rooms.
+    const sa = sb.subscribe("workspace:w7", { onEvent: a.onEvent });
+    const sbb = sb.subscribe("user:u7", { onEvent: b.onEvent });
+    await Promise.all([sa.ready, sbb.ready]);
+    assert.equal(urls.length, 1);
+    assert.deepEqual(urls[0].searchParams.getAll("room"), ["workspace:w7", "user:u7"]);
+    assert.equal(urls[0].searchParams.get("since"), null, "no position yet: the stream gives one");
+    const want = [];
+    for (let i = 0; i < 3; i++) want.push((await node.publish(["workspace:w7"], "demo.a", { i }))["workspace:w7"]);
+    await waitFor("3 events", () => a.seqs().length === 3);
+    // user:u7 had no event, but the stream delivered everything up to the
+    // last seq for both rooms: the new stream resumes there.
+    assert.equal(sbb.seq, want[2]);
+    const c = collector();
+    await sb.subscribe("workspace:w7b", { onEvent: c.onEvent }).ready;
+    assert.equal(urls.length, 2);
+    assert.equal(urls[1].searchParams.get("since"), String(want[2]));
+    want.push((await node.publish(["workspace:w7"], "demo.a", { i: 3 }))["workspace:w7"]);
+    await waitFor("the event after the reopen", () => a.seqs().length === 4);
+    assert.deepEqual(a.seqs(), want);
+  } finally {
+    sb.close();
+  }
+});
+
 test("since: a new subscription starts after the given seq", async () => {
   const seqs = [];
   for (let i = 0; i < 3; i++) seqs.push((await node.publish(["workspace:w9"], "demo.old", { i }))["workspace:w9"]);
