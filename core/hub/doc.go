@@ -21,7 +21,11 @@
 // once for every transport (session.go): ParseRoom(s) checks room syntax,
 // Client.Enter authorizes and joins (since, the join acknowledgement,
 // presence, max rooms) and Client.LeaveRoom leaves, each failing with the
-// *wire.Error the client is shown; a transport only frames them.
+// *wire.Error the client is shown; a transport only frames them. With
+// hub.auto_join, Client.AutoJoin joins the rooms of the token on connect
+// (Hub.AutoRooms, the autojoin parameter by AutoJoinParam), and Enter
+// answers an explicit join of one of them without joining it again
+// (autojoin.go).
 //
 // # Joining with since
 //
