@@ -374,7 +374,8 @@ export class Switchboard<M extends object = EventMap> {
     const base = this.#urls[this.#urlIndex % this.#urls.length]!;
     const token = await this.#tokens.get(false);
     const url = endpoint(base, `/v1/rooms/${encodeURIComponent(room).replace(/%3A/gi, ":")}/presence`);
-    const res = await f(url, { headers: { Authorization: `Bearer ${token}` }, cache: "no-store", credentials: "omit" });
+    // ?token= rather than a header: a simple request, no CORS preflight (§1).
+    const res = await f(`${url}?token=${encodeURIComponent(token)}`, { cache: "no-store", credentials: "omit" });
     if (!res.ok) throw await httpError(res, `GET ${url}`, room);
     const body = (await res.json()) as { users?: PresenceData[] };
     return (body.users ?? []).map((u) => ({ ...u, room }));
