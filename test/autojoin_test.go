@@ -216,3 +216,41 @@ func TestSSEAutoJoin(t *testing.T) {
 }
 
 func itoa(v uint64) string { b, _ := json.Marshal(v); return string(b) }
+
+// BenchmarkWSConnectWelcome: dial, upgrade and read the welcome, without
+// and with the rooms of the token joined on connect (user + 2 workspaces).
+func BenchmarkWSConnectWelcome(b *testing.B) {
+	for _, auto := range []bool{false, true} {
+		name := "plain"
+		if auto {
+			name = "autojoin-3-rooms"
+		}
+		b.Run(name, func(b *testing.B) {
+			cfg := testnode.Config(b)
+			if auto {
+				cfg.Hub.AutoJoin = []string{"user", "workspace"}
+			}
+			n := testnode.Start(b, cfg)
+			u := n.WSURL() + "?token=" + n.Token("u1", "w1", "w2")
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				nc, br, _, err := ws.Dial(context.Background(), u)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var r io.Reader = nc
+				if br != nil {
+					r = io.MultiReader(br, nc)
+				}
+				if _, _, err := wsutil.ReadServerData(struct {
+					io.Reader
+					io.Writer
+				}{r, nc}); err != nil {
+					b.Fatal(err)
+				}
+				nc.Close()
+			}
+		})
+	}
+}
