@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -301,5 +302,40 @@ func TestJoinWhileHistoryIsUnavailable(t *testing.T) {
 	b.posErr = nil
 	if err := c.Join(context.Background(), []room.Room{mustRoom(t, "user:u1")}, JoinOptions{}); err != nil {
 		t.Fatalf("the same join once history is back: %v", err)
+	}
+}
+
+// recordSink records what the hub tells a PresenceSink.
+type recordSink struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (s *recordSink) Arrive(r room.Room, u string, _ auth.Display) { s.add("arrive " + u) }
+func (s *recordSink) Depart(r room.Room, u string)                 { s.add("depart " + u) }
+func (s *recordSink) add(e string)                                 { s.mu.Lock(); s.got = append(s.got, e); s.mu.Unlock() }
+
+// A user whose arrival was announced has their departure announced too,
+// even if the room has grown past presence_max_members meanwhile (the
+// cluster-wide state would otherwise keep them present for good); a user
+// who arrived in a large room is never announced.
+func TestPresenceDepartureFollowsAnnouncedArrival(t *testing.T) {
+	sink := &recordSink{}
+	h := New(Options{Broker: newMemBroker(), Presence: true, PresenceMaxMembers: 1, PresenceSink: sink})
+	f := h.RegisterFormat("test", testFormat)
+	r := mustRoom(t, "workspace:w1")
+	c1 := h.NewClient(&auth.Principal{User: "u1"}, f, newSink(), 1<<20)
+	c2 := h.NewClient(&auth.Principal{User: "u2"}, f, newSink(), 1<<20)
+	for _, c := range []*Client{c1, c2} {
+		if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = c1.Leave(r) // announced on arrival (room of 1), leaves a room of 2
+	_ = c2.Leave(r) // never announced
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if want := []string{"arrive u1", "depart u1"}; !slices.Equal(sink.got, want) {
+		t.Fatalf("sink told %q, want %q", sink.got, want)
 	}
 }

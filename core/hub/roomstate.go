@@ -25,6 +25,10 @@ type roomState struct {
 	members []*member       // iterated on every event
 	formats [MaxFormats]int // members per wire format
 	users   map[string]int  // connections per user, for presence
+	// announced holds the users whose arrival was announced: their
+	// departure is announced too, even if the room has since grown past
+	// presence_max_members (else the cluster would keep them present).
+	announced map[string]bool
 }
 
 // add inserts mb; if mb's user had no other connection in the room, it
@@ -38,8 +42,15 @@ func (rs *roomState) add(mb *member, announce func()) {
 	mb.idx = len(rs.members)
 	rs.members = append(rs.members, mb)
 	rs.formats[mb.c.format]++
-	rs.users[mb.c.Principal().User]++
-	firstOfUser := rs.users[mb.c.Principal().User] == 1 && mb.c.hub.announces(len(rs.members))
+	u := mb.c.Principal().User
+	rs.users[u]++
+	firstOfUser := rs.users[u] == 1 && mb.c.hub.announces(len(rs.members))
+	if firstOfUser && announce != nil {
+		if rs.announced == nil {
+			rs.announced = map[string]bool{}
+		}
+		rs.announced[u] = true
+	}
 	rs.mu.Unlock()
 	if firstOfUser && announce != nil {
 		announce()
@@ -64,8 +75,9 @@ func (rs *roomState) remove(mb *member, announce func()) {
 	lastOfUser := rs.users[u] == 0
 	if lastOfUser {
 		delete(rs.users, u)
+		lastOfUser = rs.announced[u]
+		delete(rs.announced, u)
 	}
-	lastOfUser = lastOfUser && mb.c.hub.announces(len(rs.members)+1)
 	rs.mu.Unlock()
 	if lastOfUser && announce != nil {
 		announce()
