@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -63,6 +64,9 @@ func Dial(ctx context.Context, o Options, rooms ...Room) (*Client, error) {
 	if c.wsURL, c.sseURL, err = Endpoints(o.URL); err != nil {
 		return nil, fmt.Errorf("sbclient: url: %w", err)
 	}
+	// The client is in exactly the rooms it is given: a node that joins
+	// rooms on connect (hub.auto_join, docs/PROTOCOL.md §2) is asked not to.
+	c.wsURL, c.sseURL = withQuery(c.wsURL, "autojoin", "0"), withQuery(c.sseURL, "autojoin", "0")
 	for _, r := range rooms {
 		if c.rooms[r.Name] != nil {
 			continue
@@ -297,4 +301,16 @@ func (c *Client) endCalls() {
 	}
 	c.joins = nil
 	c.conn = nil
+}
+
+// withQuery sets one query parameter of a URL built by Endpoints.
+func withQuery(raw, k, v string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	q := u.Query()
+	q.Set(k, v)
+	u.RawQuery = q.Encode()
+	return u.String()
 }

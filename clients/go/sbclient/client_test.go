@@ -391,3 +391,22 @@ func TestEndpoints(t *testing.T) {
 		t.Error("ftp:// accepted")
 	}
 }
+
+// On a node that joins rooms on connect, the client stays in exactly the
+// rooms it was given: no event of user:U reaches it.
+func TestClientIgnoresRoomsJoinedOnConnect(t *testing.T) {
+	cfg := testnode.Config(t)
+	cfg.Hub.AutoJoin = []string{"user", "workspace"}
+	n := testnode.Start(t, cfg)
+	for _, sse := range []bool{false, true} {
+		r := newRecorder()
+		dial(t, r.options(n, n.Token("u1", "w1"), sse), sbclient.Room{Name: "workspace:w1"})
+		r.waitJoins(t, 1)
+		n.PublishOK("x.user", 1, "user:u1")
+		n.PublishOK("x.ws", 2, "workspace:w1")
+		got := r.waitStored(t, 1)
+		if got[0].Room != "workspace:w1" {
+			t.Fatalf("sse=%v: first event in %s, want workspace:w1 only", sse, got[0].Room)
+		}
+	}
+}

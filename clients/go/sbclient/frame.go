@@ -18,6 +18,7 @@ type Frame struct {
 	Message   string          `json:"message,omitempty"`   // error
 	Conn      string          `json:"conn,omitempty"`      // welcome: the connection id
 	User      string          `json:"user,omitempty"`      // welcome: the token's sub
+	Rooms     []string        `json:"rooms,omitempty"`     // welcome: the rooms joined on connect (hub.auto_join)
 	Event     json.RawMessage `json:"event,omitempty"`     // event: the CloudEvent
 }
 
