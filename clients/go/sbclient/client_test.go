@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/clients/go/sbclient"
 	"github.com/switchboard-rt/switchboard/schema/wire"
+	"github.com/switchboard-rt/switchboard/test/poll"
 	"github.com/switchboard-rt/switchboard/test/testnode"
 )
 
@@ -392,21 +393,27 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-// On a node that joins rooms on connect, the client stays in exactly the
-// rooms it was given: no event of user:U reaches it.
+// On a node that joins rooms on connect, the client's connection is in
+// exactly the rooms it was given (the node holds no user:U or other
+// workspace room for it), and no event of user:U reaches it.
 func TestClientIgnoresRoomsJoinedOnConnect(t *testing.T) {
 	cfg := testnode.Config(t)
 	cfg.Hub.AutoJoin = []string{"user", "workspace"}
 	n := testnode.Start(t, cfg)
 	for _, sse := range []bool{false, true} {
 		r := newRecorder()
-		dial(t, r.options(n, n.Token("u1", "w1"), sse), sbclient.Room{Name: "workspace:w1"})
+		c := dial(t, r.options(n, n.Token("u1", "w1", "w2"), sse), sbclient.Room{Name: "workspace:w1"})
 		r.waitJoins(t, 1)
+		if got := n.Server.Hub().Rooms(); got != 1 {
+			t.Fatalf("sse=%v: the node holds %d rooms for the client, want workspace:w1 alone", sse, got)
+		}
 		n.PublishOK("x.user", 1, "user:u1")
 		n.PublishOK("x.ws", 2, "workspace:w1")
-		got := r.waitStored(t, 1)
-		if got[0].Room != "workspace:w1" {
+		if got := r.waitStored(t, 1); got[0].Room != "workspace:w1" {
 			t.Fatalf("sse=%v: first event in %s, want workspace:w1 only", sse, got[0].Room)
 		}
+		c.Close()
+		<-c.Done()
+		poll.Until(t, "the node to drop the closed client's room", func() bool { return n.Server.Hub().Rooms() == 0 })
 	}
 }
