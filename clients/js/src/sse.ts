@@ -58,6 +58,7 @@ export class SseConn implements Conn {
     const q = new URLSearchParams();
     for (const r of this.rooms) q.append("room", r);
     if (this.since !== undefined) q.set("since", String(this.since));
+    q.set("autojoin", "0"); // only the rooms subscribed to (§4.1)
     q.set("token", token); // a query, not headers: no CORS preflight (§1)
     const dial = setTimeout(() => this.#end(new SwitchboardError("unavailable", `${this.#where}: no answer within ${this.#core.connectTimeoutMs} ms`), "retry"), this.#core.connectTimeoutMs);
     let res: Response;

@@ -51,7 +51,9 @@ export class WsConn implements Conn {
     this.#base = base;
     this.#token = token;
     if (!core.ws) throw new SwitchboardError("bad_request", "no WebSocket constructor: pass { WebSocket } (in Node 20: the ws package's)");
-    const url = endpoint(base, "/v1/ws", true) + "?token=" + encodeURIComponent(token);
+    // autojoin=0: this client joins its rooms itself, each with its own
+    // since; rooms joined on connect would resume only from the URL's (§2, §3.1).
+    const url = endpoint(base, "/v1/ws", true) + "?autojoin=0&token=" + encodeURIComponent(token);
     this.#ws = new core.ws(url) as Socket;
     this.#ws.onopen = () => this.#opened();
     this.#ws.onmessage = (ev) => this.#frame(ev.data);

@@ -1,8 +1,11 @@
 // The client against a real node, on both transports.
-import { test, before, after } from "node:test";
+import { test as nodeTest, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Switchboard } from "../dist/index.js";
 import { startNode, waitFor, collector, WebSocket } from "./node.mjs";
+
+// Every test fails rather than hangs.
+const test = (name, fn) => nodeTest(name, { timeout: 30_000 }, fn);
 
 let node;
 before(async () => {

@@ -13,6 +13,10 @@ export const root = resolve(fileURLToPath(new URL("../../..", import.meta.url)))
 export const bin = process.env.SWITCHBOARD_BIN || join(root, "bin", "switchboard");
 export const apiKey = "test-api-key";
 
+// The test runner ends a file's process with a signal on timeout or Ctrl-C:
+// exit so that the "exit" handlers below stop the nodes.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(sig, () => process.exit(1));
+
 if (!existsSync(bin)) {
   throw new Error(`${bin} is missing: build it first with \`go build -o bin/switchboard ./cmd/switchboard\` in ${root} (make test-js does)`);
 }
@@ -26,6 +30,8 @@ export async function startNode() {
       config,
       `server {\n  listen = "${listen}"\n  data_dir = "${join(dir, "data")}"\n  allowed_origins = ["*"]\n}\n` +
         `transport "ws" {}\ntransport "sse" {\n  retry = "100ms"\n}\n` +
+        // Rooms joined on connect: the client opts out (autojoin=0) and must work the same.
+        `hub {\n  auto_join = ["user", "workspace"]\n}\n` +
         `auth {\n  jwt_secret = "js-client-test-secret-0123456789abcdef"\n  api_keys = ["${apiKey}"]\n  token_ttl = "1h"\n}\n`,
     );
   write("127.0.0.1:0");
@@ -33,6 +39,10 @@ export async function startNode() {
   node.start = async () => {
     const proc = spawn(bin, ["serve", "--config", config], { stdio: ["ignore", "ignore", "pipe"] });
     node.proc = proc;
+    // The node must not outlive this test process, however it ends.
+    const reap = () => proc.exitCode === null && proc.signalCode === null && proc.kill("SIGKILL");
+    process.once("exit", reap);
+    proc.once("exit", () => process.off("exit", reap));
     node.addr = await new Promise((res, rej) => {
       let buf = "";
       const timer = setTimeout(() => rej(new Error(`switchboard serve printed no listening address in 15s:\n${buf}`)), 15_000);
@@ -91,7 +101,10 @@ export async function startNode() {
 /** Resolves when pred() holds, checked on every call of poke(); rejects after ms. */
 export function waitFor(what, pred, ms = 10_000) {
   return new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    const timer = setTimeout(() => {
+      clearInterval(iv);
+      rej(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
     const check = () => {
       if (pred()) {
         clearTimeout(timer);
