@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run cluster test test-js lint fmt bench fuzz generate clean cluster-pg-soak
+.PHONY: all build run cluster test test-js lint fmt bench fuzz generate generate-ts clean cluster-pg-soak
 
 all: build
 
@@ -73,9 +73,14 @@ bench:
 
 # Regenerates the committed plugin protocol code with the generators pinned
 # in go.mod (tool directives) and protoc (Debian's protobuf-compiler).
-generate:
+generate: generate-ts
 	$(GO) build -o $(BIN)/tools/ google.golang.org/protobuf/cmd/protoc-gen-go google.golang.org/grpc/cmd/protoc-gen-go-grpc
 	$(GO) generate ./schema/...
+
+# The bundled PM plugins' event payloads for the TypeScript client
+# (clients/js/src/pm.ts); a test fails when they are stale.
+generate-ts: build
+	./$(BIN)/switchboard catalog --config config.hcl --format typescript --out clients/js/src/pm.ts 2>/dev/null
 
 # Three nodes started together on a fresh PostgreSQL schema, 20 times
 # (`make test` does it twice): the plugins' migrations must not race.

@@ -7,6 +7,11 @@ export type { Subscription } from "./subscription.js";
 export { SwitchboardError, type ErrorCode, type WireCode, type ClientCode } from "./errors.js";
 export type { BackoffOptions } from "./backoff.js";
 export type { TokenOption } from "./token.js";
+// The bundled project-management plugins' payloads, generated from the
+// catalogue (make generate-ts): `new Switchboard<PMEventMap>(…)`, and each
+// payload as pm.PmTaskCreated, pm.PmPhaseStarted, ….
+export type * as pm from "./pm.js";
+export type { EventMap as PMEventMap } from "./pm.js";
 export type {
   BuiltinEvents,
   CloudEvent,

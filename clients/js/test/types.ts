@@ -54,3 +54,16 @@ sub.unsubscribe();
 sb.close();
 // @ts-expect-error: the transport is checked
 new Switchboard({ url: "x", token: "t", transport: "ws" });
+
+// The bundled PM plugins' payloads, generated from the catalogue.
+import type { PMEventMap, pm } from "../src/index.js";
+const board = new Switchboard<PMEventMap>({ url: "http://localhost:8080", token: "jwt" });
+board.subscribe("project:p1").on("pm.task.status_changed", (d) => {
+  const to: "todo" | "in_progress" | "done" = d.to;
+  void to;
+  // @ts-expect-error: status values are a closed set
+  const n: number = d.to;
+  void n;
+});
+const created: pm.PmTaskCreated["phaseId"] = null;
+void created;
