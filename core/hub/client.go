@@ -59,6 +59,10 @@ type Client struct {
 	reason   wire.Reason
 	done     chan struct{} // made on demand: most connections never ask
 	expiry   *time.Timer   // ends the client when its token expires (expiry.go)
+	// ends is the token's deadline (grace included) in Unix nanoseconds, 0
+	// for none: the dispatcher delivers nothing at or past it, however
+	// late the expiry timer fires.
+	ends atomic.Int64
 
 	rmu   sync.Mutex // guards rooms, narrowed and auto
 	rooms map[string]*member

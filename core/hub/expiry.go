@@ -52,8 +52,10 @@ func (c *Client) expiredError() *wire.Error {
 func (c *Client) armExpiry(p *auth.Principal) {
 	d := c.hub.deadline(p)
 	if d.IsZero() {
+		c.ends.Store(0)
 		return
 	}
+	c.ends.Store(d.UnixNano())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.ended {

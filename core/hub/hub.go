@@ -259,7 +259,11 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 	if h.backlog != nil && h.backlog() > 0 {
 		direct = 0
 	}
+	now := time.Now().UnixNano()
 	for i, mb := range rs.members {
+		if end := mb.c.ends.Load(); end != 0 && now >= end {
+			continue // its token has expired: the expiry timer is about to end it
+		}
 		mb.deliver(ev, i < direct)
 	}
 }

@@ -339,3 +339,44 @@ func TestPresenceDepartureFollowsAnnouncedArrival(t *testing.T) {
 		t.Fatalf("sink told %q, want %q", sink.got, want)
 	}
 }
+
+// The dispatcher delivers nothing to a client whose token's deadline has
+// passed, even before the expiry timer (which may fire late) ends it.
+func TestNoDeliveryPastTheTokenDeadline(t *testing.T) {
+	h, b, f := newTestHub(t)
+	s := newSink()
+	c := h.NewClient(&auth.Principal{User: "u1", Expires: time.Now().Add(time.Hour)}, f, s, 1<<20)
+	r := mustRoom(t, "user:u1")
+	if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b.store(r, "x", []byte("before"))
+	c.ends.Store(time.Now().Add(-time.Millisecond).UnixNano()) // the deadline passed; the timer has not fired yet
+	b.store(r, "x", []byte("after"))
+	c.ends.Store(0)
+	b.store(r, "x", []byte("marker"))
+	frames := func() []string {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var out []string
+		for _, fl := range s.flushes {
+			for _, fr := range fl {
+				out = append(out, string(fr))
+			}
+		}
+		return out
+	}
+	poll.Until(t, "the marker", func() bool {
+		got := frames()
+		return len(got) > 0 && strings.HasSuffix(got[len(got)-1], "marker")
+	})
+	got := frames()
+	if !slices.ContainsFunc(got, func(g string) bool { return strings.HasSuffix(g, "before") }) {
+		t.Fatalf("frames %q: the event before the deadline is missing", got)
+	}
+	for _, g := range got {
+		if strings.HasSuffix(g, "after") {
+			t.Fatalf("frames %q: an event dispatched past the deadline was delivered", got)
+		}
+	}
+}
