@@ -437,7 +437,7 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 	present := len(st.Nodes) > 0
 	switch {
 	case (present || st.JoinedAt != 0) && !st.Told:
-		if !t.tell(ctx, r, TypeJoin, &st, k, rev) {
+		if !t.tell(ctx, r, TypeJoin, &st, k, st.JoinedAt, rev) {
 			return
 		}
 		st.Told, st.JoinedAt = true, 0
@@ -446,7 +446,7 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 		if now.Sub(time.UnixMilli(st.EmptyAt)) < t.o.Debounce {
 			return // a reconnect within the window tells the plugins nothing
 		}
-		if !t.tell(ctx, r, TypeLeave, &st, k, rev) {
+		if !t.tell(ctx, r, TypeLeave, &st, k, st.EmptyAt, rev) {
 			return
 		}
 		_ = t.kv.Delete(ctx, k, jetstream.LastRevision(rev))
@@ -456,11 +456,17 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 }
 
 // tell stores a presence change in the event log for the plugins, with an
-// id made of the key and its revision so that a repeated sweep stores it
+// id made of the key and the time of the change (at: JoinedAt or EmptyAt;
+// the revision when unknown), so that a sweep that stored it but could not
+// record so, and stores it again, is deduplicated: the plugins hear of it
 // once.
-func (t *Tracker) tell(ctx context.Context, r room.Room, typ string, st *state, k string, rev uint64) bool {
+func (t *Tracker) tell(ctx context.Context, r room.Room, typ string, st *state, k string, at int64, rev uint64) bool {
 	_, b := envelope(r, typ, st)
-	id := typ + "." + k + "." + strconv.FormatUint(rev, 10)
+	mark := "r" + strconv.FormatUint(rev, 10)
+	if at != 0 {
+		mark = "t" + strconv.FormatInt(at, 10)
+	}
+	id := typ + "." + k + "." + mark
 	if err := t.o.Bus.LogEvent(ctx, typ, id, b); err != nil {
 		t.log.Warn("presence change not stored for the plugins; will retry", "room", r.String(), "type", typ, "err", err)
 		return false
