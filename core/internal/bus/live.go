@@ -153,11 +153,3 @@ func (b *Bus) SubscribeControl(kind string, cb func(*nats.Msg)) error {
 	b.live.mu.Unlock()
 	return b.nc.Flush()
 }
-
-// PublishControl sends a control message of kind to every node.
-func (b *Bus) PublishControl(kind string, data []byte) error {
-	if err := b.nc.Publish(controlPrefix+kind, data); err != nil {
-		return fmt.Errorf("bus: control %s: %w", kind, err)
-	}
-	return b.nc.Flush()
-}

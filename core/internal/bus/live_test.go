@@ -35,3 +35,13 @@ func TestLiveLoopSurvivesAPanickingCallback(t *testing.T) {
 		t.Fatal("the live loop stopped after a panicking callback")
 	}
 }
+
+// PublishControl sends a control message of kind to every node without
+// waiting for answers (Broadcast waits): the tests of the control queue's
+// order use it.
+func (b *Bus) PublishControl(kind string, data []byte) error {
+	if err := b.nc.Publish(controlPrefix+kind, data); err != nil {
+		return err
+	}
+	return b.nc.Flush()
+}

@@ -93,9 +93,7 @@ func (n *nodes) heard(m *nats.Msg) {
 	}
 	n.mu.Lock()
 	switch op {
-	case '+':
-		n.seen[id] = time.Now()
-	case '?':
+	case '+', '?':
 		n.seen[id] = time.Now()
 	case '-':
 		delete(n.seen, id)

@@ -110,6 +110,8 @@ type Tracker struct {
 	node string
 	log  *slog.Logger
 
+	qmu     sync.RWMutex // guards closed against the sends to workers
+	closed  bool
 	workers []chan op
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
@@ -172,9 +174,16 @@ func Start(ctx context.Context, o Options) (*Tracker, error) {
 // Close stops the tracker after the queued changes are made (bounded by
 // a few seconds: a node shutting down has its users leave first).
 func (t *Tracker) Close() {
+	t.qmu.Lock()
+	if t.closed {
+		t.qmu.Unlock()
+		return
+	}
+	t.closed = true
 	for _, ch := range t.workers {
 		close(ch)
 	}
+	t.qmu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		// The workers end once their queues are empty; the watch and the
@@ -211,8 +220,14 @@ func (t *Tracker) Depart(r room.Room, user string) { t.enqueue(op{r: r, user: us
 
 func (t *Tracker) enqueue(o op) {
 	h := fnv.New32a()
-	h.Write([]byte(key(o.r, o.user)))
-	defer func() { _ = recover() }() // closed at shutdown: the other nodes clean up
+	h.Write([]byte(o.r.String()))
+	h.Write([]byte{0})
+	h.Write([]byte(o.user))
+	t.qmu.RLock()
+	defer t.qmu.RUnlock()
+	if t.closed {
+		return // shutting down: the other nodes clean up after this one
+	}
 	t.workers[h.Sum32()%workers] <- o
 }
 
