@@ -12,6 +12,8 @@ server {
   listen          = ":8080"
   data_dir        = "./data"
   allowed_origins = ["*"]
+  # The web console at http://localhost:8080/console (off by default).
+  console         = true
 }
 
 auth {

@@ -92,6 +92,9 @@ type Server struct {
 	// ranges) whose X-Forwarded-For header names the client, for the per-IP
 	// caps and rate limits. Empty (the zero value): the peer is the client.
 	TrustedProxies []string `hcl:"trusted_proxies" json:"trusted_proxies"`
+	// Console serves the web console (core/console) at /console. Zero
+	// (false): not served. The development config.hcl turns it on.
+	Console bool `hcl:"console" json:"console"`
 }
 
 // TrustedPrefixes parses TrustedProxies (a bare IP is a one-address

@@ -18,6 +18,7 @@ server {
   metrics_listen     = "127.0.0.1:9091"
   metrics_key        = "metrics-secret"
   trusted_proxies    = ["10.0.0.0/8", "192.0.2.1"]
+  console            = true
 }
 
 auth {
