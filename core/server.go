@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
+	"github.com/switchboard-rt/switchboard/core/console"
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/core/internal/api"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
@@ -151,6 +152,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 		AllowedOrigins: cfg.Server.AllowedOrigins})
 	if err := s.plugins.Mount(s.api); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
+	}
+	if cfg.Server.Console {
+		con, err := console.New(console.Options{JWTSecret: cfg.Auth.JWTSecret, Issuer: cfg.Auth.Issuer,
+			Audience: cfg.Auth.Audience, TokenTTL: time.Duration(cfg.Auth.TokenTTL), Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("core: %w", err)
+		}
+		con.Mount(s.api)
 	}
 	// ReadTimeout and WriteTimeout stay 0: they would outlive the request
 	// on hijacked WebSocket connections and cut SSE streams. The API sets

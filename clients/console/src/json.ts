@@ -1,0 +1,52 @@
+import { h, type Child } from "./dom.js";
+
+/**
+ * Renders a JSON value as a tree: objects and arrays are <details> that
+ * open and close, the first `open` levels open; scalars are coloured by
+ * type.
+ */
+export function jsonTree(value: unknown, open = 2): HTMLElement {
+  return h("div", { class: "json" }, node(value, 0, open));
+}
+
+function node(v: unknown, depth: number, open: number): Child {
+  if (v === null) return h("span", { class: "j-null" }, "null");
+  switch (typeof v) {
+    case "string":
+      return h("span", { class: "j-str" }, JSON.stringify(v));
+    case "number":
+      return h("span", { class: "j-num" }, String(v));
+    case "boolean":
+      return h("span", { class: "j-bool" }, String(v));
+    case "object":
+      break;
+    default:
+      return h("span", { class: "j-null" }, String(v));
+  }
+  const isArr = Array.isArray(v);
+  const entries: [string, unknown][] = isArr ? (v as unknown[]).map((x, i) => [String(i), x]) : Object.entries(v as Record<string, unknown>);
+  const [o, c] = isArr ? ["[", "]"] : ["{", "}"];
+  if (entries.length === 0) return h("span", { class: "j-punct" }, o + c);
+  const rows = entries.map(([k, x], i) =>
+    h("div", { class: "j-row" }, isArr ? null : h("span", { class: "j-key" }, JSON.stringify(k)), isArr ? null : h("span", { class: "j-punct" }, ": "), node(x, depth + 1, open), i < entries.length - 1 ? h("span", { class: "j-punct" }, ",") : null),
+  );
+  const count = `${entries.length} ${isArr ? (entries.length === 1 ? "item" : "items") : entries.length === 1 ? "key" : "keys"}`;
+  return h(
+    "details",
+    { class: "j-node", open: depth < open },
+    h("summary", {}, h("span", { class: "j-punct" }, o), h("span", { class: "j-count" }, count), h("span", { class: "j-punct j-close-inline" }, c)),
+    h("div", { class: "j-body" }, ...rows),
+    h("span", { class: "j-punct" }, c),
+  );
+}
+
+/** A one-line preview of a value, at most max characters. */
+export function preview(v: unknown, max = 120): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? "";
+  } catch {
+    s = String(v);
+  }
+  return s.length > max ? s.slice(0, max - 1) + "…" : s;
+}
