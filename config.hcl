@@ -14,7 +14,15 @@ server {
   allowed_origins = ["*"]
   # The web console at http://localhost:8080/console (off by default).
   console         = true
+  # Go profiles (net/http/pprof) on their own loopback port (off by default):
+  # pprof_listen  = "127.0.0.1:6060"
 }
+
+# OpenTelemetry traces to an OTLP/HTTP collector (off by default):
+# telemetry {
+#   otlp_endpoint = "http://127.0.0.1:4318"
+#   sample_ratio  = 1.0
+# }
 
 auth {
   jwt_secret = env("SWITCHBOARD_JWT_SECRET", "dev-only-insecure-jwt-secret-change-me")

@@ -39,6 +39,7 @@ type Config struct {
 	// order, each with its own settings (see TransportConfig).
 	Transports Transports `hcl:"transport,block" json:"transport"`
 	Publish    Publish    `hcl:"publish,block" json:"publish"`
+	Telemetry  Telemetry  `hcl:"telemetry,block" json:"telemetry"`
 	// Plugins in file order; one per plugin "NAME" { ... } block. Empty: no plugins.
 	Plugins []Plugin `hcl:"plugin,block" json:"plugin"`
 }
@@ -95,6 +96,25 @@ type Server struct {
 	// Console serves the web console (core/console) at /console. Zero
 	// (false): not served. The development config.hcl turns it on.
 	Console bool `hcl:"console" json:"console"`
+	// PprofListen serves net/http/pprof (/debug/pprof/) on its own
+	// address, never on the main port; a non-loopback host is allowed but
+	// warned about at startup. Zero (""): not served.
+	PprofListen string `hcl:"pprof_listen" json:"pprof_listen"`
+}
+
+// Telemetry is the `telemetry` block: OpenTelemetry tracing
+// (core/telemetry).
+type Telemetry struct {
+	// OTLPEndpoint is the http:// or https:// URL of an OTLP/HTTP
+	// collector ("/v1/traces" is added when it has no path). Zero (""):
+	// tracing off.
+	OTLPEndpoint string `hcl:"otlp_endpoint" json:"otlp_endpoint"`
+	// SampleRatio is the share of new traces recorded, 0 to 1; a request
+	// with a traceparent follows its caller's decision. Zero: none.
+	SampleRatio float64 `hcl:"sample_ratio" json:"sample_ratio"`
+	// ServiceName is the service.name of the node's spans. Zero ("") is
+	// invalid.
+	ServiceName string `hcl:"service_name" json:"service_name"`
 }
 
 // TrustedPrefixes parses TrustedProxies (a bare IP is a one-address

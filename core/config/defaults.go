@@ -71,6 +71,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			MaxRooms:      32,
 			MaxEventBytes: 64 * KiB,
 		},
+		Telemetry: Telemetry{SampleRatio: 1, ServiceName: "switchboard"},
 	}
 }
 

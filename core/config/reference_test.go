@@ -48,7 +48,7 @@ func TestReferenceListsEverySetting(t *testing.T) {
 		"server": hclconf.Names(config.Server{}), "auth": hclconf.Names(config.Auth{}),
 		"nats": hclconf.Names(config.NATS{}), "nats › cluster": hclconf.Names(config.Cluster{}),
 		"history": hclconf.Names(config.History{}), "hub": hclconf.Names(config.Hub{}),
-		"publish": hclconf.Names(config.Publish{}), `plugin "NAME"`: hclconf.Names(config.Plugin{}),
+		"publish": hclconf.Names(config.Publish{}), "telemetry": hclconf.Names(config.Telemetry{}), `plugin "NAME"`: hclconf.Names(config.Plugin{}),
 		"auth › api_key \"NAME\"": hclconf.Names(config.APIKey{}),
 	}
 	for _, tr := range config.DefaultConfig().Transports {

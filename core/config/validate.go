@@ -44,6 +44,7 @@ func (c *Config) validate(src *sources) []error {
 	}
 	v.transports(c)
 	v.publish(&c.Publish)
+	v.telemetry(&c.Server, &c.Telemetry) // validate_telemetry.go
 	v.plugins(c.Plugins)
 	return v.errs
 }

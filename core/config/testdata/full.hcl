@@ -19,6 +19,7 @@ server {
   metrics_key        = "metrics-secret"
   trusted_proxies    = ["10.0.0.0/8", "192.0.2.1"]
   console            = true
+  pprof_listen       = "127.0.0.1:6060"
 }
 
 auth {
@@ -102,6 +103,12 @@ publish {
   max_rooms       = 8
   max_event_bytes = "256KiB"
   strict_types    = true
+}
+
+telemetry {
+  otlp_endpoint = "http://127.0.0.1:4318"
+  sample_ratio  = 0.25
+  service_name  = "switchboard-eu1"
 }
 
 plugin "tasks" {
