@@ -67,3 +67,50 @@ board.subscribe("project:p1").on("pm.task.status_changed", (d) => {
 });
 const created: pm.PmTaskCreated["phaseId"] = null;
 void created;
+
+// The React hooks (@switchboard-rt/client/react): useRoom<M> types payloads
+// like sub.on. Called outside a component here: only the types are checked.
+import { SwitchboardProvider, useConnectionState, useRoom, useSwitchboard, type RoomState } from "../src/react.js";
+import type { ConnectionState, PresenceData, SubscriptionState } from "../src/index.js";
+function useBoard(projectId: string | null): RoomState {
+  const r = useRoom<PMEventMap>(projectId && `project:${projectId}`, {
+    on: {
+      "pm.task.status_changed": (d, event) => {
+        const to: "todo" | "in_progress" | "done" = d.to;
+        const t: "pm.task.status_changed" = event.type;
+        void to;
+        void t;
+        // @ts-expect-error: not a field of the payload
+        void d.nope;
+      },
+      "presence.join": (p) => void p.userId,
+      // @ts-expect-error: not in the event map
+      "pm.task.unknown": () => {},
+    },
+    onEvent: (event, meta) => void [event.type, meta.seq],
+    onRecovered: (recovered) => void (recovered || location.reload()),
+    onError: (err) => void err.code,
+  }, { presence: true, since: 41, client: board });
+  const s: SubscriptionState | "idle" = r.state;
+  const c: ConnectionState = r.connection;
+  const users: PresenceData[] | undefined = r.presence;
+  const code: ErrorCode | undefined = r.error?.code;
+  void [s, c, users, code, r.recovered];
+  return r;
+}
+void useBoard;
+// The client from the provider: typed by the caller.
+const fromContext: Switchboard<PMEventMap> = useSwitchboard<PMEventMap>();
+void fromContext;
+const conn: ConnectionState = useConnectionState();
+void conn;
+SwitchboardProvider({ client: board, children: null });
+// Without a map: any type, data unknown.
+useRoom("user:u1", {
+  on: {
+    anything: (data) => {
+      // @ts-expect-error: data is unknown
+      void data.x;
+    },
+  },
+});
