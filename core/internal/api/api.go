@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
-	"github.com/switchboard-rt/switchboard/core/catalog"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
 	"github.com/switchboard-rt/switchboard/core/internal/ingest"
@@ -79,14 +78,7 @@ func New(o Options) *API {
 	a := &API{o: o, log: o.Logger.With("component", "api"), mux: http.NewServeMux(), mounts: map[string]bool{},
 		cors: web.NewCORS(web.NewOrigins(o.AllowedOrigins))}
 	a.mux.HandleFunc("POST /v1/publish", a.publish)
-	a.mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/yaml")
-		var infos []*pluginv1.GetInfoResponse
-		if o.Catalog != nil {
-			infos = o.Catalog()
-		}
-		_, _ = w.Write(catalog.Document(infos))
-	})
+	a.mux.HandleFunc("GET /v1/catalog", a.catalog)
 	if o.Presence != nil {
 		a.mux.HandleFunc("GET /v1/rooms/{room}/presence", a.presence)
 	}
