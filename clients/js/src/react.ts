@@ -16,8 +16,6 @@ import type { SwitchboardError } from "./errors.js";
 import { acquire, release, shared, type RoomSnapshot } from "./react-room.js";
 import type { ConnectionState, EventMap, PresenceData, SubscribeOptions, SubscriptionState } from "./types.js";
 
-export type { RoomSnapshot } from "./react-room.js";
-
 // The context holds a client of any event map; useSwitchboard<M> and
 // useRoom<M> say which one the caller expects.
 type AnyClient = Switchboard<any>;
