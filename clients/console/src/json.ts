@@ -34,14 +34,30 @@ function node(v: unknown, depth: number, open: number): Child {
   return h(
     "details",
     { class: "j-node", open: depth < open },
-    h("summary", {}, h("span", { class: "j-punct" }, o), h("span", { class: "j-count" }, count), h("span", { class: "j-punct j-close-inline" }, c)),
+    h("summary", { title: "fold / unfold" }, h("span", { class: "j-punct" }, o), h("span", { class: "j-count" }, count), h("span", { class: "j-punct j-close-inline" }, c)),
     h("div", { class: "j-body" }, ...rows),
     h("span", { class: "j-punct" }, c),
   );
 }
 
-/** A one-line preview of a value, at most max characters. */
+/** Keys that say most about an event's data, shown first in previews. */
+const telling = ["title", "name", "body", "text", "message", "status", "role", "userId", "reason", "service", "version"];
+
+/**
+ * A one-line preview of a value, at most max characters: for an object,
+ * its telling scalar fields first (title="…" status=todo), ids last.
+ */
 export function preview(v: unknown, max = 120): string {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x === null || typeof x !== "object");
+    const rank = (k: string) => {
+      const i = telling.indexOf(k);
+      return i >= 0 ? i : k === "id" || k.endsWith("Id") ? 100 : 50;
+    };
+    entries.sort((a, b) => rank(a[0]) - rank(b[0]));
+    const s = entries.map(([k, x]) => `${k}=${typeof x === "string" ? JSON.stringify(x) : String(x)}`).join("  ");
+    if (s !== "") return s.length > max ? s.slice(0, max - 1) + "…" : s;
+  }
   let s: string;
   try {
     s = JSON.stringify(v) ?? "";

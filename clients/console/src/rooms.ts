@@ -11,6 +11,8 @@ interface Room {
   events: number;
   present: Map<string, PresenceData>;
   presenceError?: string;
+  /** presence.join / leave seen while GET …/presence is under way, applied again on its answer */
+  pending?: CloudEvent[];
 }
 
 /** What the room list tells the rest of the console. */
@@ -139,17 +141,24 @@ export class Rooms {
   }
 
   async #loadPresence(room: Room): Promise<void> {
+    room.pending = [];
     try {
       const users = await room.sub.presence();
       room.present = new Map(users.map((u) => [u.userId, u]));
+      // The answer may predate changes already announced: replay them.
+      const seen = room.pending ?? [];
+      room.pending = undefined;
+      for (const ev of seen) this.#presenceEvent(room, ev);
       room.presenceError = undefined;
     } catch (e) {
       room.presenceError = e instanceof Error ? e.message : String(e);
     }
+    room.pending = undefined;
     this.render();
   }
 
   #presenceEvent(room: Room, ev: CloudEvent): void {
+    room.pending?.push(ev);
     const d = ev.data as PresenceData | null;
     if (!d || typeof d.userId !== "string") return;
     if (ev.type === "presence.join") room.present.set(d.userId, d);
