@@ -30,12 +30,17 @@ test: lint test-js
 # (again only when package-lock.json is newer than node_modules), the strict
 # type-check, then its tests against a node built from this tree. Node.js 20+
 # is required.
+# Then the web console (clients/console): the same npm ci, its type-check,
+# and a fresh build compared with the committed core/console/dist (stale:
+# run `npm run build` there and commit the dist).
 test-js:
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null || \
 	  { echo "test-js: Node.js 20+ and npm are required for clients/js (found: $$(node --version 2>/dev/null || echo none))"; exit 1; }
 	$(GO) build -o $(BIN)/switchboard ./cmd/switchboard
 	cd clients/js && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
 	cd clients/js && npm run --silent typecheck && SWITCHBOARD_BIN=$(CURDIR)/$(BIN)/switchboard npm test --silent
+	cd clients/console && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; }
+	cd clients/console && npm run --silent typecheck && npm run --silent check-dist
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
