@@ -211,3 +211,32 @@ func TestConsoleBrowser(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleBrowserPasteSSE signs in with a pasted token over SSE (the
+// other transport and the other sign-in) and sees a published event.
+func TestConsoleBrowserPasteSSE(t *testing.T) {
+	cfg := testnode.Config(t)
+	cfg.Server.Console = true
+	n := testnode.Start(t, cfg)
+	b := browser.Start(t)
+	p := b.NewPage(t)
+	p.Open(n.URL + "/console")
+	const wait = 10 * time.Second
+	p.WaitFor(`!!document.querySelector("#mint-form")`, wait, `document.querySelector("#identity").innerText`)
+	browser.Eval[bool](p, `(() => { [...document.querySelectorAll("#identity [role=tab]")].find((b) => b.textContent === "Paste token").click(); return true; })()`)
+	p.WaitFor(`!!document.querySelector("#paste-token")`, wait, `document.querySelector("#identity").innerText`)
+	browser.Eval[bool](p, `(() => { document.querySelector("#paste-token").value = "not a token"; document.querySelector("#connect").click(); return true; })()`)
+	p.WaitFor(`document.querySelector("#identity-error").textContent.includes("not a JWT")`, wait, `document.querySelector("#identity").innerText`)
+	browser.Eval[bool](p, fmt.Sprintf(`(() => { document.querySelector("#paste-token").value = %s; document.querySelector("#transport").value = "sse"; document.querySelector("#connect").click(); return true; })()`, js(n.Token("bob"))))
+	p.WaitFor(`document.querySelector("#who")?.textContent === "bob"`, wait, `document.querySelector("#identity").innerText`)
+	browser.Eval[bool](p, `(() => { document.querySelector("#room-input").value = "user:bob"; document.querySelector("#join").click(); return true; })()`)
+	p.WaitFor(`document.querySelector("#conn-state").dataset.state === "connected" && document.querySelector("#conn-state").textContent.includes("SSE") && !!document.querySelector('.room[data-room="user:bob"][data-state="joined"]')`,
+		wait, `document.querySelector("#conn-state").innerText + " / " + document.querySelector(".side").innerText`)
+	n.PublishOK("note.added", map[string]any{"text": "hello over SSE"}, "user:bob")
+	p.WaitFor(`document.querySelector('.ev[data-type="note.added"]')?.innerText.includes("hello over SSE")`, wait, `document.querySelector("#events").innerText`)
+	for _, line := range p.Console() {
+		if strings.Contains(line, "Content Security Policy") {
+			t.Errorf("page console: %s", line)
+		}
+	}
+}

@@ -99,8 +99,8 @@ export class Identity {
       ? h(
           "div",
           { class: "seg", role: "tablist" },
-          h("button", { type: "button", role: "tab", "aria-selected": this.#mode === "mint", onclick: () => ((this.#mode = "mint"), this.showForm()) }, "Mint (dev)"),
-          h("button", { type: "button", role: "tab", "aria-selected": this.#mode === "paste", onclick: () => ((this.#mode = "paste"), this.showForm()) }, "Paste token"),
+          h("button", { type: "button", role: "tab", "aria-selected": String(this.#mode === "mint"), onclick: () => ((this.#mode = "mint"), this.showForm()) }, "Mint (dev)"),
+          h("button", { type: "button", role: "tab", "aria-selected": String(this.#mode === "paste"), onclick: () => ((this.#mode = "paste"), this.showForm()) }, "Paste token"),
         )
       : null;
     let form: HTMLFormElement;
@@ -114,7 +114,7 @@ export class Identity {
         h("div", { class: "row2" }, h("label", {}, "User id", sub), h("label", {}, "Name", name)),
         h("label", {}, "Workspaces", ws),
         h("div", { class: "row2" }, h("label", {}, "Transport", transport), h("button", { type: "submit", class: "primary", id: "mint" }, "Mint & connect")),
-        h("p", { class: "hint" }, `Signed with the node's shipped development secret, valid ${this.#mintInfo.ttl ?? "1h"}. Nodes with a real secret never mint.`),
+        h("p", { class: "hint" }, `Signed with the node's shipped development secret, valid ${duration(this.#mintInfo.ttl ?? "1h")}. Nodes with a real secret never mint.`),
         err,
       );
       form.addEventListener("submit", (e) => {
@@ -194,4 +194,9 @@ export function avatar(label: string, id: string): HTMLElement {
   let x = 0;
   for (let i = 0; i < id.length; i++) x = (x * 31 + id.charCodeAt(i)) % 360;
   return h("span", { class: "avatar", "--h": x, title: id, "aria-hidden": "true" }, initials);
+}
+
+/** A Go duration as people write it: "1h0m0s" → "1h", "1h30m0s" → "1h30m". */
+function duration(d: string): string {
+  return d.replace(/(\D)0s$/, "$1").replace(/(\D)0m$/, "$1");
 }

@@ -9,35 +9,43 @@ export function jsonTree(value: unknown, open = 2): HTMLElement {
   return h("div", { class: "json" }, node(value, 0, open));
 }
 
-function node(v: unknown, depth: number, open: number): Child {
-  if (v === null) return h("span", { class: "j-null" }, "null");
+function node(v: unknown, depth: number, open: number, comma = false): Child {
+  const sep = comma ? "," : "";
+  if (v === null) return scalar("j-null", "null", sep);
   switch (typeof v) {
     case "string":
-      return h("span", { class: "j-str" }, JSON.stringify(v));
+      return scalar("j-str", JSON.stringify(v), sep);
     case "number":
-      return h("span", { class: "j-num" }, String(v));
+      return scalar("j-num", String(v), sep);
     case "boolean":
-      return h("span", { class: "j-bool" }, String(v));
+      return scalar("j-bool", String(v), sep);
     case "object":
       break;
     default:
-      return h("span", { class: "j-null" }, String(v));
+      return scalar("j-null", String(v), sep);
   }
   const isArr = Array.isArray(v);
   const entries: [string, unknown][] = isArr ? (v as unknown[]).map((x, i) => [String(i), x]) : Object.entries(v as Record<string, unknown>);
   const [o, c] = isArr ? ["[", "]"] : ["{", "}"];
-  if (entries.length === 0) return h("span", { class: "j-punct" }, o + c);
+  if (entries.length === 0) return h("span", { class: "j-punct" }, o + c + sep);
   const rows = entries.map(([k, x], i) =>
-    h("div", { class: "j-row" }, isArr ? null : h("span", { class: "j-key" }, JSON.stringify(k)), isArr ? null : h("span", { class: "j-punct" }, ": "), node(x, depth + 1, open), i < entries.length - 1 ? h("span", { class: "j-punct" }, ",") : null),
+    h("div", { class: "j-row" }, isArr ? null : h("span", { class: "j-key" }, JSON.stringify(k)), isArr ? null : h("span", { class: "j-punct" }, ": "), node(x, depth + 1, open, i < entries.length - 1)),
   );
   const count = `${entries.length} ${isArr ? (entries.length === 1 ? "item" : "items") : entries.length === 1 ? "key" : "keys"}`;
+  // The separator follows the closing bracket: in the summary while
+  // folded, after the body while open.
   return h(
     "details",
     { class: "j-node", open: depth < open },
-    h("summary", { title: "fold / unfold" }, h("span", { class: "j-punct" }, o), h("span", { class: "j-count" }, count), h("span", { class: "j-punct j-close-inline" }, c)),
+    h("summary", { title: "fold / unfold" }, h("span", { class: "j-punct" }, o), h("span", { class: "j-count" }, count), h("span", { class: "j-punct j-close-inline" }, c + sep)),
     h("div", { class: "j-body" }, ...rows),
-    h("span", { class: "j-punct" }, c),
+    h("span", { class: "j-punct j-close" }, c + sep),
   );
+}
+
+function scalar(cls: string, text: string, sep: string): Child {
+  const el = h("span", { class: cls }, text);
+  return sep ? h("span", {}, el, h("span", { class: "j-punct" }, sep)) : el;
 }
 
 /** Keys that say most about an event's data, shown first in previews. */
