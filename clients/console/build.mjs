@@ -71,7 +71,7 @@ if (!check) {
       if (!old.equals(readFileSync(join(tmp, n)))) stale.push(`${n} differs from a fresh build`);
     }
     if (stale.length > 0) {
-      console.error(`console: the committed dist is stale (run \`npm run build\` in clients/console and commit ${target}):\n  ${stale.join("\n  ")}`);
+      console.error(`console: the committed dist is stale (run \`npm run build\` in clients/console and commit ${target}; the bundle includes clients/js/src, so a change there needs it too):\n  ${stale.join("\n  ")}`);
       process.exit(1);
     }
     console.log(`console: ${target} matches a fresh build (${names.join(", ")})`);
