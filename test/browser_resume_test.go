@@ -195,6 +195,11 @@ func TestBrowserResumeAfterRestart(t *testing.T) {
 	}
 }
 
+// maxResume bounds the time from the node's readiness to a rejoin: the
+// client's largest default backoff step (5 s, clients/js/src/backoff.ts)
+// plus a second for the attempt itself on a loaded machine.
+const maxResume = 6 * time.Second
+
 // checkResumed asserts what the page recorded for one client across the
 // restart (mark: its record before it) and logs the resume timings.
 func checkResumed(t *testing.T, rec, mark pageRecord, total int, down, ready time.Time) {
@@ -262,6 +267,13 @@ func checkResumed(t *testing.T, rec, mark pageRecord, total int, down, ready tim
 		}
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%dms", d.Milliseconds()) }
+	// Once the node is up, a client waits at most one backoff step (5 s at
+	// most by default, and at least the SSE retry: of 2 s) before the attempt
+	// that succeeds. The resume can be slightly negative: the node accepts
+	// connections a little before WaitReady sees /readyz answer 200.
+	if rejoined.Sub(ready) > maxResume {
+		t.Errorf("rejoined %s after the node was ready: more than the client's largest backoff step allows (%s)", ms(rejoined.Sub(ready)), maxResume)
+	}
 	t.Logf("resume %s after ready (node down→ready %s; down→rejoined %s); attempts %d; the successful one started %s after ready, after a wait of %s since the failure before it; join took %s",
 		ms(rejoined.Sub(ready)), ms(ready.Sub(down)), ms(rejoined.Sub(down)), attempts,
 		ms(started.Sub(ready)), ms(started.Sub(lastDown)), ms(rejoined.Sub(started)))
