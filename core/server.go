@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard-rt/switchboard/core/internal/pluginhost"
 	"github.com/switchboard-rt/switchboard/core/internal/presence"
 	"github.com/switchboard-rt/switchboard/core/metrics"
+	"github.com/switchboard-rt/switchboard/core/telemetry"
 	"github.com/switchboard-rt/switchboard/core/transport"
 	"github.com/switchboard-rt/switchboard/core/web"
 	pluginv1 "github.com/switchboard-rt/switchboard/schema/plugin/v1"
@@ -48,6 +49,8 @@ type Server struct {
 	// metricsHTTP serves /metrics on server.metrics_listen (nil: on http).
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
+	pprof       *pprofServer         // server.pprof_listen; nil: off (observe.go)
+	tel         *telemetry.Telemetry // telemetry block; nil: tracing off
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -101,6 +104,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 		}
 	}()
 	undo = append(undo, func() { s.bus.Close() })
+	if s.tel, err = startTelemetry(ctx, cfg); err != nil {
+		return nil, err
+	}
+	undo = append(undo, func() { _ = s.tel.Shutdown(context.Background()) })
 	kinds := hub.NewAuthorizer()
 	var sink hub.PresenceSink
 	if cfg.Hub.Presence {
@@ -113,7 +120,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
 		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers, PresenceSink: sink,
-		DirectWrites: cfg.Hub.DirectWrites, ExpiryGrace: time.Duration(cfg.Auth.ExpiryGrace), AutoJoin: cfg.Hub.AutoJoin})
+		DirectWrites: cfg.Hub.DirectWrites, ExpiryGrace: time.Duration(cfg.Auth.ExpiryGrace), AutoJoin: cfg.Hub.AutoJoin,
+		Tracer: s.tel.Tracer()})
 	// The transports registered themselves (core/transport) and are in
 	// cfg.Transports; the enabled ones are mounted at their endpoints.
 	var mounts map[string]http.Handler
@@ -140,7 +148,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}
 	ing := ingest.New(ingest.Options{MaxBatch: cfg.Publish.MaxBatch, MaxRooms: cfg.Publish.MaxRooms, MaxEventBytes: int64(cfg.Publish.MaxEventBytes), StrictTypes: cfg.Publish.StrictTypes, KnownKind: kinds.Known, Bus: s.bus, Metrics: s.metrics})
 	s.plugins = pluginhost.New(pluginhost.Options{Plugins: cfg.Plugins, DataDir: cfg.Server.DataDir, Bus: s.bus, Hub: s.hub,
-		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes), Ingest: ing})
+		Kinds: kinds, Auth: a, Metrics: s.metrics, Logger: log, MaxBodyBytes: int64(cfg.Publish.MaxBodyBytes), Ingest: ing,
+		Tracer: s.tel.Tracer()})
 	if err := s.plugins.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -149,7 +158,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}, {Name: "shutdown", Fn: s.draining}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,
 		Limits: limits, BodyTimeout: time.Duration(cfg.Server.BodyTimeout),
 		MetricsApart: cfg.Server.MetricsListen != "", MetricsKey: cfg.Server.MetricsKey, Presence: s.presenceAPI(),
-		AllowedOrigins: cfg.Server.AllowedOrigins})
+		AllowedOrigins: cfg.Server.AllowedOrigins, Tracer: s.tel.Tracer()})
 	if err := s.plugins.Mount(s.api); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
@@ -170,6 +179,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 		IdleTimeout:       time.Duration(cfg.Server.IdleTimeout),
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	s.pprof = newPprof(cfg, log)
 	if cfg.Server.MetricsListen != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.api.MetricsHandler())
@@ -248,8 +258,15 @@ func (s *Server) Start(ln net.Listener) error {
 	s.mu.Lock()
 	s.ln = ln
 	s.metricsLn = mln
-	s.serveErr = make(chan error, 2)
+	s.serveErr = make(chan error, 3)
 	s.mu.Unlock()
+	if err := s.pprof.start(s.serveErr); err != nil {
+		_ = ln.Close()
+		if mln != nil {
+			_ = mln.Close()
+		}
+		return err
+	}
 	go func() { s.serveErr <- s.http.Serve(ln) }()
 	if mln != nil {
 		go func() { s.serveErr <- s.metricsHTTP.Serve(mln) }()
@@ -323,6 +340,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			_ = s.metricsHTTP.Close()
 		}
 	}
+	if err := s.pprof.shutdown(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, t := range s.transports {
 		if err := t.Close(ctx); err != nil {
 			errs = append(errs, err)
@@ -334,6 +354,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.presence.Close() // after the hub: this node's users have left
 	}
 	s.bus.Close()
+	if err := s.tel.Shutdown(ctx); err != nil { // exports the last spans
+		errs = append(errs, err)
+	}
 	s.lock.Release()
 	s.log.Info("stopped")
 	return errors.Join(errs...)

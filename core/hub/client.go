@@ -63,6 +63,9 @@ type Client struct {
 	// for none: the dispatcher delivers nothing at or past it, however
 	// late the expiry timer fires.
 	ends atomic.Int64
+	// probe is the event whose frame, once written, is timed for
+	// publish_to_write_seconds (latency.go); nil: none.
+	probe atomic.Pointer[Event]
 
 	rmu   sync.Mutex // guards rooms, narrowed and auto
 	rooms map[string]*member
@@ -160,6 +163,9 @@ func (c *Client) push(b []byte, direct bool) bool {
 // takes over if anything is left to do.
 func (c *Client) writeDirect(dw DirectWriter, b []byte) {
 	n, err := dw.TryWrite(b)
+	if n == len(b) {
+		c.written(b)
+	}
 	c.mu.Lock()
 	c.size -= int64(n)
 	switch {
@@ -212,6 +218,9 @@ func (c *Client) writeLoop() {
 			n += int64(len(b))
 		}
 		err := c.flush(bufs)
+		if err == nil {
+			c.written(bufs...)
+		}
 		clear(bufs)
 
 		c.mu.Lock()

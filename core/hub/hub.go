@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
@@ -57,6 +58,10 @@ type Options struct {
 	// AutoJoin lists the kinds of rooms joined on connect from the token
 	// (hub.auto_join): "user", "workspace"; empty: none (see AutoRooms).
 	AutoJoin []string
+	// Tracer, when set, records a span per event per node around its
+	// dispatch, continuing the trace the message's headers carry
+	// (core/telemetry); nil: no tracing.
+	Tracer trace.Tracer
 }
 
 // Hub holds the rooms that have members on this node.
@@ -81,6 +86,9 @@ type Hub struct {
 	delivered [MaxFormats]prometheus.Counter
 	slow      [MaxFormats]prometheus.Counter
 	conns     [MaxFormats]prometheus.Gauge
+	toWrite   [MaxFormats]prometheus.Observer // publish → write (latency.go)
+	joined    [MaxFormats]prometheus.Observer // join_seconds{result="ok"}
+	tracer    trace.Tracer                    // nil: tracing off
 
 	clients sync.Map // *Client → struct{}; every open client, for Shutdown and Evict
 	nextID  atomic.Uint64
@@ -111,7 +119,7 @@ func New(o Options) *Hub {
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
 		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, presenceSink: o.PresenceSink, directMax: o.DirectWrites, grace: o.ExpiryGrace,
-		autoJoin: slices.Clone(o.AutoJoin)}
+		autoJoin: slices.Clone(o.AutoJoin), tracer: o.Tracer}
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog
 	}
@@ -137,6 +145,8 @@ func (h *Hub) RegisterFormat(name string, enc Encoder) Format {
 	h.delivered[f] = h.metrics.Delivered.WithLabelValues(name)
 	h.slow[f] = h.metrics.SlowConsumers.WithLabelValues(name)
 	h.conns[f] = h.metrics.Connections.WithLabelValues(name)
+	h.toWrite[f] = h.metrics.PublishToWrite.WithLabelValues(name)
+	h.joined[f] = h.metrics.Join.WithLabelValues(name, "ok")
 	return f
 }
 
@@ -242,7 +252,12 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 	}()
 	l := bus.ParseLive(m)
 	h.arrived++
-	ev := &Event{Room: rs.name, Seq: l.Seq, Type: l.Type, Data: l.Data, order: h.arrived}
+	ev := &Event{Room: rs.name, Seq: l.Seq, Type: l.Type, Data: l.Data, order: h.arrived, stored: storedAt(m)}
+	if h.tracer != nil {
+		if span := h.traceDispatch(rs, m, ev); span != nil {
+			defer span.End()
+		}
+	}
 	rs.mu.RLock()
 	defer rs.mu.RUnlock() // before the recover above, which locks again
 	for f := range h.formats {
@@ -258,6 +273,9 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 	direct := h.directMax
 	if h.backlog != nil && h.backlog() > 0 {
 		direct = 0
+	}
+	if ev.stored != 0 {
+		rs.probe(ev)
 	}
 	now := time.Now().UnixNano()
 	for i, mb := range rs.members {

@@ -77,6 +77,8 @@ func (b *memBroker) deliver(r room.Room, typ string, data []byte, seq uint64) {
 	m.Header.Set(bus.HeaderType, typ)
 	if seq > 0 {
 		m.Header.Set("Nats-Sequence", strconv.FormatUint(seq, 10))
+		// JetStream stamps a republished message with its storing time.
+		m.Header.Set("Nats-Time-Stamp", time.Now().UTC().Format(time.RFC3339Nano))
 	}
 	m.Data = data
 	cb(m)

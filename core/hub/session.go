@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/switchboard-rt/switchboard/core/room"
 	"github.com/switchboard-rt/switchboard/schema/wire"
@@ -57,7 +58,8 @@ func ParseRooms(names []string) ([]room.Room, error) {
 // A room the client joined on connect (AutoJoin) and still is in that way
 // is not joined again: it is answered as joined now (JoinAck.Seq from
 // the connect; Recovered when Since is not before it), once.
-func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) error {
+func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) (err error) {
+	defer c.hub.observeJoin(c.format, time.Now(), &err)
 	if c.Expired() {
 		return c.expiredError()
 	}
@@ -74,7 +76,6 @@ func (c *Client) Enter(ctx context.Context, rooms []room.Room, o JoinOptions) er
 	// notices (Client.narrowed), adds nothing, and is authorized again, so
 	// a join racing a revocation never leaves the client in a room it may
 	// no longer join.
-	var err error
 	for attempt := 0; attempt < maxJoinAttempts; attempt++ {
 		if err = c.authorizeAll(ctx, rooms, &o); err != nil {
 			return err

@@ -26,6 +26,12 @@ type Metrics struct {
 	PluginEventsRejected *prometheus.CounterVec // events a plugin emitted that failed validation, by plugin
 	PluginRestarts       *prometheus.CounterVec // plugin processes restarted after exiting, by plugin
 	Panics               *prometheus.CounterVec // panics recovered, by where (ws_conn, hub_dispatch, hub_writer)
+
+	// Latency histograms (seconds, LatencyBuckets); see latency.go.
+	PublishToWrite *prometheus.HistogramVec // stored → written to a socket, once per event per node, by transport
+	Join           *prometheus.HistogramVec // a join request to its answer, by transport and result
+	PluginCall     *prometheus.HistogramVec // one gRPC call into a plugin, by plugin, method and route
+	HTTPRequest    *prometheus.HistogramVec // one HTTP request (streams excluded), by route, method and code class
 }
 
 // New makes and registers the collectors.
@@ -64,7 +70,8 @@ func New() *Metrics {
 	for _, w := range []string{"ws_conn", "hub_dispatch", "hub_writer"} {
 		m.Panics.WithLabelValues(w)
 	}
-	m.Registry.MustRegister(m.PluginEventsRejected, m.PluginRestarts, m.Connections, m.Rooms, m.Published, m.PublishErrors, m.Delivered,
+	m.newLatency(ns)
+	m.Registry.MustRegister(m.PublishToWrite, m.Join, m.PluginCall, m.HTTPRequest, m.PluginEventsRejected, m.PluginRestarts, m.Connections, m.Rooms, m.Published, m.PublishErrors, m.Delivered,
 		m.SlowConsumers, m.Resumes, m.RejectedUpgrade, m.Panics,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

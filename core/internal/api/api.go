@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/internal/bus"
@@ -59,6 +61,9 @@ type Options struct {
 	// answered with CORS headers on every route, and the only ones let
 	// through (see web.NewOrigins; nil: same-origin only).
 	AllowedOrigins []string
+	// Tracer, when set, traces every request but the Mounts
+	// (core/telemetry); nil: off.
+	Tracer trace.Tracer
 }
 
 // API serves HTTP.
@@ -153,7 +158,11 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// hears why.
 		_ = rc.SetWriteDeadline(end.Add(a.o.BodyTimeout))
 	}
-	a.mux.ServeHTTP(w, r)
+	if a.mounts[r.URL.Path] {
+		a.mux.ServeHTTP(w, r) // a stream: timed by the transport (join_seconds), not here
+		return
+	}
+	a.serveObserved(w, r) // observe.go
 }
 
 // isUpgrade reports whether r asks for a WebSocket.

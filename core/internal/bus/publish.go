@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/switchboard-rt/switchboard/core/room"
+	"github.com/switchboard-rt/switchboard/core/telemetry"
 )
 
 // Message is one stored event addressed to one room.
@@ -17,6 +18,9 @@ type Message struct {
 	MsgID string // Nats-Msg-Id; empty means no deduplication
 	Type  string // CloudEvent type
 	Data  []byte // the CloudEvent, compact JSON
+	// CorrelationID travels in a header beside the trace context when
+	// the publishing context is traced (core/telemetry).
+	CorrelationID string
 }
 
 // Ack is the outcome of storing one Message.
@@ -25,8 +29,9 @@ type Ack struct {
 	Duplicate bool // the MsgID was seen within the duplicate window; Seq is the original's
 }
 
-func (m *Message) natsMsg() *nats.Msg {
+func (m *Message) natsMsg(ctx context.Context) *nats.Msg {
 	nm := nats.NewMsg(m.Room.HistorySubject())
+	telemetry.InjectNATS(ctx, nm.Header, m.CorrelationID)
 	nm.Header.Set(HeaderType, m.Type)
 	if m.MsgID != "" {
 		nm.Header.Set(headerMsgID, m.MsgID)
@@ -51,7 +56,7 @@ func (b *Bus) publish(ctx context.Context, msgs []Message, logged *nats.Msg) ([]
 	}
 	futs := make([]jetstream.PubAckFuture, 0, len(msgs)+1)
 	for i := range msgs {
-		f, err := b.js.PublishMsgAsync(msgs[i].natsMsg(), jetstream.WithExpectStream(b.name))
+		f, err := b.js.PublishMsgAsync(msgs[i].natsMsg(ctx), jetstream.WithExpectStream(b.name))
 		if err != nil {
 			return nil, fmt.Errorf("bus: publish to %s: %w", msgs[i].Room, err)
 		}

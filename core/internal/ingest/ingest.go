@@ -270,7 +270,7 @@ func (g *Ingest) Store(ctx context.Context, b *Batch) ([]Result, error) {
 	var msgs []bus.Message
 	for _, c := range b.events {
 		for _, r := range c.rooms {
-			m := bus.Message{Room: r, Type: c.env.Type, Data: c.data}
+			m := bus.Message{Room: r, Type: c.env.Type, Data: c.data, CorrelationID: c.env.CorrelationID}
 			if c.dedup {
 				m.MsgID = c.env.ID + "|" + r.String()
 			}

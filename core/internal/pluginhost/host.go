@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/hub"
@@ -32,6 +34,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// Ingest checks and stores the events plugins emit.
 	Ingest *ingest.Ingest
+	// Tracer, when set, traces calls into plugins and the events they
+	// emit (core/telemetry); nil: off.
+	Tracer trace.Tracer
 }
 
 // Host runs the configured plugins.

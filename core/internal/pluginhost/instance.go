@@ -95,6 +95,7 @@ func (in *instance) start(ctx context.Context) error {
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           logger,
 		StartTimeout:     30 * time.Second,
+		GRPCDialOptions:  []grpc.DialOption{grpc.WithChainUnaryInterceptor(in.observeCalls)},
 	})
 	fail := func(format string, args ...any) error {
 		cl.Kill()
