@@ -363,8 +363,11 @@ export class Switchboard<M extends object = EventMap> {
     }
     this.#setState("disconnected", err);
     this.#urlIndex++;
-    // SSE: the stream's retry: is the least delay before a reconnect (§4.2).
-    const delay = Math.max(this.#backoff.next(), delayMs ?? 0, kind === "auth" ? 0 : Math.min(this.#retryHint, 30_000));
+    // SSE: the stream's retry: bounds the wait before a reconnect (§4.2),
+    // drawn between half of it and all of it, so that the streams of a
+    // restarted node do not all come back in the same millisecond.
+    const hint = kind === "auth" ? 0 : Math.min(this.#retryHint, 30_000);
+    const delay = Math.max(this.#backoff.next(), delayMs ?? 0, hint / 2 + Math.random() * (hint / 2));
     this.#retryTimer = setTimeout(() => void this.#connect(fresh), delay);
   }
 
