@@ -198,6 +198,11 @@ func TestConsoleBrowser(t *testing.T) {
 	p.Screenshot(phone)
 	t.Logf("screenshots: %s, %s", laptop, phone)
 
+	// A reload mints again and rejoins both rooms.
+	p.Open(n.URL + "/console")
+	p.WaitFor(fmt.Sprintf(`document.querySelector("#who")?.textContent === "Ada Lovelace" && !!document.querySelector('.room[data-room="workspace:w1"][data-state="joined"]') && !!document.querySelector('.room[data-room=%s][data-state="joined"]')`, js(projRoom)),
+		wait, `document.querySelector(".side").innerText`)
+
 	if out := os.Getenv(EnvConsoleScreenshot); out != "" {
 		for src, dst := range map[string]string{laptop: out, phone: strings.TrimSuffix(out, filepath.Ext(out)) + "-phone" + filepath.Ext(out)} {
 			b, err := os.ReadFile(src)
@@ -234,6 +239,13 @@ func TestConsoleBrowserPasteSSE(t *testing.T) {
 		wait, `document.querySelector("#conn-state").innerText + " / " + document.querySelector(".side").innerText`)
 	n.PublishOK("note.added", map[string]any{"text": "hello over SSE"}, "user:bob")
 	p.WaitFor(`document.querySelector('.ev[data-type="note.added"]')?.innerText.includes("hello over SSE")`, wait, `document.querySelector("#events").innerText`)
+
+	// A reload signs in again with the pasted token and rejoins the room.
+	p.Open(n.URL + "/console")
+	p.WaitFor(`document.querySelector("#who")?.textContent === "bob" && !!document.querySelector('.room[data-room="user:bob"][data-state="joined"]')`,
+		wait, `document.querySelector(".side").innerText`)
+	n.PublishOK("note.added", map[string]any{"text": "after the reload"}, "user:bob")
+	p.WaitFor(`document.querySelector('.ev[data-type="note.added"]')?.innerText.includes("after the reload")`, wait, `document.querySelector("#events").innerText`)
 	for _, line := range p.Console() {
 		if strings.Contains(line, "Content Security Policy") {
 			t.Errorf("page console: %s", line)

@@ -18,6 +18,7 @@
 // Tokens are minted only while the node's auth.jwt_secret is the shipped
 // development secret (config.DevJWTSecret), and only ever signed with that
 // public secret: anyone can forge such tokens anyway, so the endpoint gives
-// nothing away. With any other secret the token routes answer 404 and the
-// page offers only "paste a token".
+// nothing away. With any other secret POST /console/token answers 404, GET
+// says {"mint": false, "reason": …}, and the page offers only "paste a
+// token".
 package console

@@ -60,15 +60,19 @@ type mintRequest struct {
 	TTL        string   `json:"ttl"` // Go duration, "30m"; "": the default
 }
 
-// errNoMint answers the token routes on a node that does not mint.
-var errNoMint = wire.NewError(wire.NotFound,
-	"console: this node does not mint tokens: only a node whose auth.jwt_secret is the shipped development secret does; paste a token instead (e.g. from `switchboard token`)")
+// noMint says why a node does not mint.
+const noMint = "console: this node does not mint tokens: only a node whose auth.jwt_secret is the shipped development secret does; paste a token instead (e.g. from `switchboard token`)"
 
-// tokenInfo tells the page whether it may offer minting.
+// errNoMint answers POST /console/token on a node that does not mint.
+var errNoMint = wire.NewError(wire.NotFound, noMint)
+
+// tokenInfo tells the page whether it may offer minting: {"mint": false,
+// "reason": …} on a node that does not (a 200, so that the page's own
+// question is not logged as a failed request).
 func (c *Console) tokenInfo(w http.ResponseWriter, _ *http.Request) {
 	headers(w.Header())
 	if c.mint == nil {
-		wire.Write(w, errNoMint)
+		writeJSON(w, http.StatusOK, map[string]any{"mint": false, "reason": noMint})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"mint": true, "ttl": c.mint.ttl.String(), "maxTtl": MaxTokenTTL.String()})

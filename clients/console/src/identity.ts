@@ -26,6 +26,7 @@ export function claims(token: string): Claims | undefined {
 /** What the node says of minting (GET /console/token). */
 interface MintInfo {
   mint: boolean;
+  reason?: string;
   ttl?: string;
   maxTtl?: string;
 }
@@ -81,6 +82,29 @@ export class Identity {
     }
     this.#mode = this.#mintInfo.mint ? "mint" : "paste";
     this.showForm();
+    this.#resume();
+  }
+
+  /**
+   * After a reload, signs in again the way this tab last did (a fresh
+   * development token, or the pasted one while it is valid); the rooms
+   * follow (Rooms.attach).
+   */
+  #resume(): void {
+    const how = session.get("sb.signedIn");
+    const transport = session.get("sb.transport") === "sse" ? "sse" : "websocket";
+    if (how === "mint" && this.#mintInfo.mint) {
+      const req = JSON.parse(session.get("sb.mintRequest") ?? "null") as MintRequest | null;
+      if (!req) return;
+      mint(req).then(
+        (first) => this.#onConnect({ token: () => mint(req), first, transport }),
+        () => session.set("sb.signedIn", null),
+      );
+    } else if (how === "paste") {
+      const t = session.get("sb.token") ?? "";
+      const c = claims(t);
+      if (c && (c.exp === undefined || c.exp * 1000 > Date.now())) this.#onConnect({ token: t, first: t, transport });
+    }
   }
 
   /** The sign-in form (also after disconnecting). */
@@ -125,8 +149,12 @@ export class Identity {
         session.set("sb.name", name.value.trim());
         session.set("sb.workspaces", ws.value);
         session.set("sb.transport", transport.value);
+        session.set("sb.mintRequest", JSON.stringify(req));
         mint(req).then(
-          (first) => this.#onConnect({ token: () => mint(req), first, transport: transport.value === "sse" ? "sse" : "websocket" }),
+          (first) => {
+            session.set("sb.signedIn", "mint");
+            this.#onConnect({ token: () => mint(req), first, transport: transport.value === "sse" ? "sse" : "websocket" });
+          },
           (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
         );
       });
@@ -148,6 +176,7 @@ export class Identity {
         if (!c) return fail("That is not a JWT (three base64url parts separated by dots).");
         if (c.exp !== undefined && c.exp * 1000 <= Date.now()) return fail("That token has expired: mint or paste a fresh one.");
         session.set("sb.token", t);
+        session.set("sb.signedIn", "paste");
         session.set("sb.transport", transport.value);
         this.#onConnect({ token: t, first: t, transport: transport.value === "sse" ? "sse" : "websocket" });
       });

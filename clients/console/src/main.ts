@@ -56,7 +56,10 @@ class App {
   }
 
   connect(c: TokenChoice): void {
-    this.disconnect();
+    if (this.#sb) {
+      this.#sb.close();
+      this.#rooms.detach();
+    }
     const sb = new Switchboard({ url: location.origin, token: c.token, transport: c.transport });
     this.#sb = sb;
     sb.on("state", (s, err) => this.#showState(s, err));
@@ -75,6 +78,7 @@ class App {
     this.#rooms.detach();
     this.#showState("idle");
     session.set("sb.token", null);
+    session.set("sb.signedIn", null);
     this.#identity.showForm();
   }
 
