@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -162,4 +163,42 @@ func spanNames(spans []*tracepb.Span) []string {
 		out = append(out, s.Name)
 	}
 	return out
+}
+
+// TestTracePluginRouteToDelivery: one POST to a plugin route yields one
+// trace through the plugin process: the HTTP span, the call into the
+// plugin, the storing of the event it emitted (its traceparent carried
+// by the SDK, with nothing in the plugin's code) and its delivery, each
+// the child of the one before and each carrying the correlation id.
+func TestTracePluginRouteToDelivery(t *testing.T) {
+	cfg := testnode.ConfigHCL(t, fmt.Sprintf(`
+plugin "hello" {
+  path = %q
+}`, bins[helloPkg]))
+	rcv := traced(t, cfg)
+	n := testnode.Start(t, cfg)
+	c := n.DialWS(n.Token("u1"))
+	c.Join("user:u1")
+	st, b := n.Do("POST", "/v1/hello/u1", nil, map[string]string{"Authorization": "Bearer " + n.Token("u0"), "X-Correlation-Id": "corr-trace-2"})
+	if st != http.StatusAccepted {
+		t.Fatalf("POST /v1/hello/u1: %d %s", st, b)
+	}
+	c.NextEvent()
+	want := []string{"POST /v1/hello/{user}", "plugin hello HandleHTTP POST /hello/{user}", "emit demo.hello.said", "deliver user:u1"}
+	byName := map[string]*tracepb.Span{}
+	poll.Until(t, "the four spans of the plugin route exported", func() bool {
+		for _, s := range rcv.find("switchboard.correlationid", "corr-trace-2") {
+			byName[s.Name] = s
+		}
+		return len(byName) >= len(want)
+	})
+	var spans []*tracepb.Span
+	for _, name := range want {
+		s := byName[name]
+		if s == nil {
+			t.Fatalf("no span %q among %v", name, spanNames(rcv.all()))
+		}
+		spans = append(spans, s)
+	}
+	chain(t, spans...)
 }

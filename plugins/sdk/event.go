@@ -16,7 +16,8 @@ type Event struct {
 	Actor         string
 	CorrelationID string
 
-	revoke *Revocation // set by RevokeAccess: this item is a revocation, not an event
+	revoke      *Revocation // set by RevokeAccess: this item is a revocation, not an event
+	traceparent string      // the emitting request's trace context (trace.go)
 }
 
 // RevokeAccess makes a revocation an item of an emit, so that it is written

@@ -26,6 +26,27 @@ type outboxRow struct {
 	CreatedAt     time.Time `bun:"created_at,notnull"`
 	FailedAt      time.Time `bun:"failed_at,nullzero"`
 	Error         string    `bun:"error,nullzero"`
+	// Traceparent is the trace context of the request that emitted the
+	// event (trace.go); NULL when it was not traced.
+	Traceparent string `bun:"traceparent,nullzero"`
+}
+
+// outboxRowV1 is the table as the first migration made it: a migration
+// keeps creating what it created, whatever the model becomes.
+type outboxRowV1 struct {
+	bun.BaseModel `bun:"table:sb_outbox"`
+
+	Seq           int64     `bun:"seq,pk,autoincrement"`
+	ID            string    `bun:"id,notnull"`
+	Type          string    `bun:"type,notnull"`
+	Rooms         string    `bun:"rooms,notnull"`
+	Data          string    `bun:"data,notnull"`
+	Subject       string    `bun:"subject,notnull"`
+	Actor         string    `bun:"actor,notnull"`
+	CorrelationID string    `bun:"correlation_id,notnull"`
+	CreatedAt     time.Time `bun:"created_at,notnull"`
+	FailedAt      time.Time `bun:"failed_at,nullzero"`
+	Error         string    `bun:"error,nullzero"`
 }
 
 type outbox struct {
@@ -43,7 +64,11 @@ func newOutbox(db *bun.DB, plugin string) *outbox {
 func (o *outbox) create(ctx context.Context, plugin string) error {
 	err := runMigrations(ctx, o.db, plugin, "sdk_outbox_", []Migration{{Name: "outbox",
 		Up: func(ctx context.Context, db bun.IDB) error {
-			_, err := db.NewCreateTable().Model((*outboxRow)(nil)).ModelTableExpr(o.table).IfNotExists().Exec(ctx)
+			_, err := db.NewCreateTable().Model((*outboxRowV1)(nil)).ModelTableExpr(o.table).IfNotExists().Exec(ctx)
+			return err
+		}}, {Name: "traceparent",
+		Up: func(ctx context.Context, db bun.IDB) error {
+			_, err := db.NewAddColumn().Model((*outboxRow)(nil)).ModelTableExpr(o.table).ColumnExpr("traceparent VARCHAR").Exec(ctx)
 			return err
 		}}})
 	if err != nil {
@@ -65,7 +90,7 @@ func toRow(e *Event) (*outboxRow, error) {
 	}
 	rooms, _ := json.Marshal(e.Rooms)
 	return &outboxRow{ID: e.ID, Type: e.Type, Rooms: string(rooms), Data: string(data), Subject: e.Subject,
-		Actor: e.Actor, CorrelationID: e.CorrelationID, CreatedAt: time.Now().UTC()}, nil
+		Actor: e.Actor, CorrelationID: e.CorrelationID, CreatedAt: time.Now().UTC(), Traceparent: e.traceparent}, nil
 }
 
 // add writes events to the outbox within db (a transaction or the DB).
@@ -211,7 +236,7 @@ func (o *outbox) addRevocation(ctx context.Context, db bun.IDB, r Revocation) er
 }
 
 func (r *outboxRow) event() (*Event, json.RawMessage, error) {
-	e := &Event{ID: r.ID, Type: r.Type, Subject: r.Subject, Actor: r.Actor, CorrelationID: r.CorrelationID}
+	e := &Event{ID: r.ID, Type: r.Type, Subject: r.Subject, Actor: r.Actor, CorrelationID: r.CorrelationID, traceparent: r.Traceparent}
 	if err := json.Unmarshal([]byte(r.Rooms), &e.Rooms); err != nil {
 		return nil, nil, err
 	}

@@ -51,7 +51,7 @@ func (r *relay) send(e *Event, data json.RawMessage) (*pluginv1.EmitResponse, er
 		r.stream = s
 	}
 	req := &pluginv1.EmitRequest{Event: &pluginv1.Event{Id: e.ID, Type: e.Type, Rooms: e.Rooms, Data: data,
-		Subject: e.Subject, Actor: e.Actor, CorrelationId: e.CorrelationID}}
+		Subject: e.Subject, Actor: e.Actor, CorrelationId: e.CorrelationID, Traceparent: e.traceparent}}
 	if err := r.stream.Send(req); err != nil {
 		r.stream = nil
 		return nil, err
@@ -253,7 +253,7 @@ func (r *relay) sendBatch(ctx context.Context, db bun.IDB, rows []outboxRow) err
 			break // handled below, once the rows before it are answered
 		}
 		req := &pluginv1.EmitRequest{Event: &pluginv1.Event{Id: e.ID, Type: e.Type, Rooms: e.Rooms, Data: data,
-			Subject: e.Subject, Actor: e.Actor, CorrelationId: e.CorrelationID}}
+			Subject: e.Subject, Actor: e.Actor, CorrelationId: e.CorrelationID, Traceparent: e.traceparent}}
 		if err := r.stream.Send(req); err != nil {
 			r.stream = nil
 			return err

@@ -33,7 +33,7 @@ func Serve[C any](factory func(cfg C, h Host) (Plugin, error)) {
 		VersionedPlugins: map[int]plugin.PluginSet{
 			pluginv1.ProtocolVersion: {pluginv1.PluginName: &pluginv1.GRPCPlugin{Impl: s, OnBroker: s.setBroker}},
 		},
-		GRPCServer: plugin.DefaultGRPCServer,
+		GRPCServer: grpcServer, // trace.go
 		Logger:     hclog.New(&hclog.LoggerOptions{Output: logOut, JSONFormat: true, Level: hclog.Info}),
 	})
 }
@@ -325,7 +325,7 @@ func (h *host) Tx(ctx context.Context, fn func(context.Context, bun.Tx, func(...
 	var events []*Event
 	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		events = events[:0]
-		if err := fn(ctx, tx, func(e ...*Event) { events = append(events, e...) }); err != nil {
+		if err := fn(ctx, tx, func(e ...*Event) { events = append(events, traced(ctx, e)...) }); err != nil {
 			return err
 		}
 		return h.relay.ob.add(ctx, tx, events)
@@ -361,6 +361,7 @@ func (h *host) applied(ctx context.Context) error {
 }
 
 func (h *host) Emit(ctx context.Context, events ...*Event) error {
+	events = traced(ctx, events)
 	h.mu.Lock()
 	hasDB := h.db != nil
 	h.mu.Unlock()

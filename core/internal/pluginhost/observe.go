@@ -77,3 +77,13 @@ func (c metadataCarrier) Keys() []string {
 	}
 	return keys
 }
+
+// traceEmit starts the span of storing one event a plugin emitted, as a
+// child of the request that emitted it (the traceparent the SDK kept with
+// the event, through the outbox): the publish carries it on to NATS.
+func (in *instance) traceEmit(ctx context.Context, tr trace.Tracer, ev *pluginv1.Event) (context.Context, trace.Span) {
+	ctx = telemetry.FromTraceparent(ctx, ev.Traceparent)
+	return tr.Start(ctx, "emit "+ev.Type, trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(
+		attribute.String("switchboard.plugin", in.cfg.Name), attribute.String("switchboard.type", ev.Type),
+		attribute.String("switchboard.event_id", ev.Id), attribute.String(telemetry.AttrCorrelation, ev.CorrelationId)))
+}

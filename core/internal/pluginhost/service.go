@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/event"
@@ -66,6 +67,11 @@ func (in *instance) emit(ctx context.Context, ev *pluginv1.Event) *pluginv1.Emit
 		// The plugin relays from its outbox as soon as it is configured,
 		// before the core has read its event types: ask it to retry.
 		return &pluginv1.EmitResponse{Id: ev.Id, Status: pluginv1.EmitResponse_STATUS_UNAVAILABLE, Message: "plugin " + in.cfg.Name + " is starting"}
+	}
+	if tr := in.h.o.Tracer; tr != nil && ev.Traceparent != "" {
+		var span trace.Span
+		ctx, span = in.traceEmit(ctx, tr, ev) // observe.go
+		defer span.End()
 	}
 	g := in.h.o.Ingest
 	if g == nil { // `switchboard catalog` runs plugins only to read them

@@ -1000,7 +1000,12 @@ type Event struct {
 	// time is RFC 3339; the core stamps it when empty.
 	Time string `protobuf:"bytes,8,opt,name=time,proto3" json:"time,omitempty"`
 	// source is the CloudEvent source; set by the core on delivery.
-	Source        string `protobuf:"bytes,9,opt,name=source,proto3" json:"source,omitempty"`
+	Source string `protobuf:"bytes,9,opt,name=source,proto3" json:"source,omitempty"`
+	// traceparent is the W3C trace context of the request that emitted the
+	// event (the SDK takes it from the handler's context and keeps it in the
+	// outbox), so that the core's trace of the event continues it; empty
+	// when the request was not traced.
+	Traceparent   string `protobuf:"bytes,10,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1094,6 +1099,13 @@ func (x *Event) GetTime() string {
 func (x *Event) GetSource() string {
 	if x != nil {
 		return x.Source
+	}
+	return ""
+}
+
+func (x *Event) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
 	}
 	return ""
 }
@@ -1588,7 +1600,7 @@ const file_plugin_proto_rawDesc = "" +
 	"\x11AuthorizeResponse\x12\x18\n" +
 	"\aallowed\x18\x01 \x01(\bR\aallowed\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\tR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"\xd8\x01\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xfa\x01\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x14\n" +
@@ -1598,7 +1610,9 @@ const file_plugin_proto_rawDesc = "" +
 	"\x05actor\x18\x06 \x01(\tR\x05actor\x12%\n" +
 	"\x0ecorrelation_id\x18\a \x01(\tR\rcorrelationId\x12\x12\n" +
 	"\x04time\x18\b \x01(\tR\x04time\x12\x16\n" +
-	"\x06source\x18\t \x01(\tR\x06source\"A\n" +
+	"\x06source\x18\t \x01(\tR\x06source\x12 \n" +
+	"\vtraceparent\x18\n" +
+	" \x01(\tR\vtraceparent\"A\n" +
 	"\vEmitRequest\x122\n" +
 	"\x05event\x18\x01 \x01(\v2\x1c.switchboard.plugin.v1.EventR\x05event\"\xd5\x02\n" +
 	"\fEmitResponse\x12\x0e\n" +
