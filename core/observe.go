@@ -13,13 +13,14 @@ import (
 
 	"github.com/switchboard-rt/switchboard/core/config"
 	"github.com/switchboard-rt/switchboard/core/telemetry"
+	"github.com/switchboard-rt/switchboard/core/telemetry/otlp"
 )
 
 // startTelemetry starts tracing when telemetry.otlp_endpoint is set; nil
 // (tracing off) otherwise.
 func startTelemetry(ctx context.Context, cfg *config.Config) (*telemetry.Telemetry, error) {
 	t := cfg.Telemetry
-	tel, err := telemetry.Start(ctx, telemetry.Options{Endpoint: t.OTLPEndpoint, SampleRatio: t.SampleRatio, ServiceName: t.ServiceName})
+	tel, err := otlp.Start(ctx, otlp.Options{Endpoint: t.OTLPEndpoint, SampleRatio: t.SampleRatio, ServiceName: t.ServiceName})
 	if err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}

@@ -11,6 +11,7 @@
 //	  → history (traceparent and Sb-Correlation-Id in the NATS headers)
 //	    → deliver (one consumer span per event per node, not per member)
 //
-// Without an endpoint nothing is traced and no header is added: the
+// This package carries the context; core/telemetry/otlp exports the
+// spans. Without an endpoint nothing is traced and no header is added: the
 // parts that trace hold a nil trace.Tracer and skip the work.
 package telemetry

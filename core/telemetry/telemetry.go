@@ -3,86 +3,35 @@ package telemetry
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"time"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
-	"go.opentelemetry.io/otel/sdk/resource"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
 
 // ScopeName names the instrumentation scope of the node's spans.
 const ScopeName = "github.com/switchboard-rt/switchboard"
 
-// Options configure Start (the telemetry block of the config).
-type Options struct {
-	// Endpoint is the OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318
-	// (the path /v1/traces is added when none is given); empty: off.
-	Endpoint string
-	// SampleRatio is the share of new traces recorded, 0 to 1; a trace
-	// begun upstream (a traceparent header) follows its sampled flag.
-	SampleRatio float64
-	// ServiceName is the service.name resource attribute.
-	ServiceName string
-	// Headers are sent with every export (an API key of the collector).
-	Headers map[string]string
-	// Exporter replaces the OTLP exporter (tests); Endpoint is ignored.
-	Exporter sdktrace.SpanExporter
+// Provider is what Telemetry needs of a tracer provider (the OTLP one of
+// core/telemetry/otlp, or a test's).
+type Provider interface {
+	Tracer(name string, opts ...trace.TracerOption) trace.Tracer
+	ForceFlush(ctx context.Context) error
+	Shutdown(ctx context.Context) error
 }
 
-// Telemetry is the node's tracer provider; a nil *Telemetry is off.
+// Telemetry is the node's tracing; a nil *Telemetry is off.
 type Telemetry struct {
-	tp *sdktrace.TracerProvider
+	p Provider
 }
 
-// Start builds the exporter and provider; with no Endpoint (and no
-// Exporter) it returns nil, nil: tracing is off.
-func Start(ctx context.Context, o Options) (*Telemetry, error) {
-	exp := o.Exporter
-	if exp == nil {
-		if o.Endpoint == "" {
-			return nil, nil
-		}
-		u, err := url.Parse(o.Endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("telemetry: otlp_endpoint %q: want an http:// or https:// URL", o.Endpoint)
-		}
-		if u.Path == "" || u.Path == "/" {
-			u.Path = "/v1/traces"
-		}
-		opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(u.String())}
-		if len(o.Headers) > 0 {
-			opts = append(opts, otlptracehttp.WithHeaders(o.Headers))
-		}
-		exp, err = otlptracehttp.New(ctx, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("telemetry: otlp exporter %s: %w", o.Endpoint, err)
-		}
-	}
-	name := o.ServiceName
-	if name == "" {
-		name = "switchboard"
-	}
-	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(attribute.String("service.name", name)))
-	if err != nil {
-		return nil, fmt.Errorf("telemetry: resource: %w", err)
-	}
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithBatcher(exp, sdktrace.WithBatchTimeout(time.Second)),
-		sdktrace.WithResource(res),
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(o.SampleRatio))),
-	)
-	return &Telemetry{tp: tp}, nil
-}
+// New wraps a provider.
+func New(p Provider) *Telemetry { return &Telemetry{p: p} }
 
 // Tracer returns the node's tracer, or nil when t is nil (tracing off).
 func (t *Telemetry) Tracer() trace.Tracer {
 	if t == nil {
 		return nil
 	}
-	return t.tp.Tracer(ScopeName)
+	return t.p.Tracer(ScopeName)
 }
 
 // Flush exports the spans ended so far.
@@ -90,7 +39,7 @@ func (t *Telemetry) Flush(ctx context.Context) error {
 	if t == nil {
 		return nil
 	}
-	return t.tp.ForceFlush(ctx)
+	return t.p.ForceFlush(ctx)
 }
 
 // Shutdown exports what is left and stops the provider; safe on nil.
@@ -98,7 +47,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
 	}
-	if err := t.tp.Shutdown(ctx); err != nil {
+	if err := t.p.Shutdown(ctx); err != nil {
 		return fmt.Errorf("telemetry: shutdown: %w", err)
 	}
 	return nil
