@@ -162,6 +162,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	if err := s.plugins.Mount(s.api); err != nil {
 		return nil, fmt.Errorf("core: %w", err)
 	}
+	script, err := console.ClientScript()
+	if err != nil {
+		return nil, fmt.Errorf("core: %w", err)
+	}
+	s.api.Handle("GET "+console.ClientPath, script)
 	if cfg.Server.Console {
 		con, err := console.New(console.Options{JWTSecret: cfg.Auth.JWTSecret, Issuer: cfg.Auth.Issuer,
 			Audience: cfg.Auth.Audience, TokenTTL: time.Duration(cfg.Auth.TokenTTL), Logger: log})

@@ -1,7 +1,8 @@
 // Builds the console into a directory (default: the Go package's dist that
 // core/console embeds): app.js (the bundle of src/main.ts with the client
 // from ../js/src), app.css and index.html, which names both with a content
-// hash (?v=…) so the node may let browsers cache them for good.
+// hash (?v=…) so the node may let browsers cache them for good; and
+// client.js, the client alone, which every node serves at /v1/client.js.
 // The output is deterministic: `node build.mjs --check DIR` builds into a
 // temporary directory and fails when DIR differs (the committed dist is
 // stale: run `npm run build` and commit it).
@@ -38,9 +39,24 @@ async function buildInto(out) {
     write: false,
     logLevel: "warning",
   });
+  // client.js: the TypeScript client alone as one ES module, which the
+  // node serves at /v1/client.js so that a page can import it without a
+  // bundler (README "From a browser").
+  const client = await build({
+    entryPoints: [join(here, "../js/src/index.ts")],
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    legalComments: "none",
+    charset: "utf8",
+    write: false,
+    logLevel: "warning",
+  });
   const files = {
     "app.js": js.outputFiles[0].contents,
     "app.css": css.outputFiles[0].contents,
+    "client.js": client.outputFiles[0].contents,
   };
   const hash = (b) => createHash("sha256").update(b).digest("hex").slice(0, 12);
   const html = readFileSync(join(here, "src/index.html"), "utf8")
