@@ -14,12 +14,19 @@ import (
 )
 
 // Publish → write latency (switchboard_publish_to_write_seconds) is timed
-// once per event, room and node, not per delivery: the dispatcher names
-// the room's last member of each wire format the probe, and that client
-// observes the histogram when it has written the event's frame to its
-// socket (directly, or by its writer after a queue). The cost per delivery
-// is one atomic load; the frame is recognised by its first byte's address,
-// since every member of a format shares the same bytes (encode once).
+// at most once per event, room and node, never per delivery: the
+// dispatcher names the room's last member of each wire format the probe,
+// and that client observes the histogram when it has written the event's
+// frame to its socket (directly, or by its writer after a queue). The
+// cost per delivery is one atomic load; the frame is recognised by its
+// first byte's address, since every member of a format shares the same
+// bytes (encode once).
+//
+// A client keeps the oldest probe it has not written yet: when events
+// come faster than it writes, and one write carries several of them, the
+// oldest, which waited longest, is timed, and the others are not. A probe
+// whose frame is never written (the member was recovering, or left) gives
+// way after probeStale.
 
 // headerStored is the storing time JetStream gives a republished message.
 const headerStored = "Nats-Time-Stamp"
@@ -28,6 +35,10 @@ const headerStored = "Nats-Time-Stamp"
 // dispatcher looks for a member of each format present: past it, that
 // format goes unsampled for this event.
 const probeReach = 64
+
+// probeStale is how much older than a new event a pending probe may be
+// before the new one replaces it.
+const probeStale = int64(time.Second)
 
 // storedAt reads when history stored m, in Unix nanoseconds; 0 when m
 // does not say (a live-only message).
@@ -62,7 +73,9 @@ func (rs *roomState) probe(ev *Event) {
 		if want[c.format] && !found[c.format] {
 			found[c.format] = true
 			left--
-			c.probe.Store(ev)
+			if old := c.probe.Load(); old == nil || ev.stored-old.stored > probeStale {
+				c.probe.CompareAndSwap(old, ev) // lost: the writer just took old; ev goes untimed
+			}
 		}
 	}
 }
