@@ -28,8 +28,11 @@ type client struct {
 	f    *fleet
 	i    int
 	room string // the room it joins; "" connects only
-	st   *counters
-	url  string // WebSocket URL to dial; "" the fleet's (--url)
+	// extra rooms joined after room (idle with several rooms per
+	// client); their events are not tracked.
+	extra []string
+	st    *counters
+	url   string // WebSocket URL to dial; "" the fleet's (--url)
 
 	// Failover: a reconnect joins with since = lastSeq (resume), and the
 	// client counts as caught up once it holds every event its room had
@@ -51,6 +54,9 @@ type client struct {
 	welcomed bool
 	joined   bool
 	ref      string
+	// The join awaiting its ok: its ref and room.
+	waitRef, waitRoom string
+	acked             bool
 
 	// Delivery tracking, touched by one goroutine at a time.
 	seen    []uint64 // bitmap of per-room indexes received
@@ -90,16 +96,12 @@ func (c *client) setup(ctx context.Context, token string) error {
 		if c.resume {
 			since = &c.lastSeq
 		}
-		if err := conn.WriteText(sbclient.JoinFrame(c.room, c.ref, since)); err != nil {
-			return fmt.Errorf("send join: %w", err)
+		if err := c.join(c.room, c.ref, since); err != nil {
+			return err
 		}
-		for !c.joined {
-			msg, err := conn.ReadMessage() // answers pings; a close is a *sbclient.CloseError
-			if err != nil {
-				return fmt.Errorf("join %s: %w", c.room, err)
-			}
-			if err := c.handle(msg, time.Now()); err != nil {
-				return fmt.Errorf("join %s: %w", c.room, err)
+		for k, room := range c.extra {
+			if err := c.join(room, c.ref+"."+strconv.Itoa(k+1), nil); err != nil {
+				return err
 			}
 		}
 	}
@@ -108,6 +110,25 @@ func (c *client) setup(ctx context.Context, token string) error {
 		c.checkCaughtUp(time.Now())
 	}
 	return c.handoff()
+}
+
+// join sends a join of room and reads frames until its ok.
+func (c *client) join(room, ref string, since *uint64) error {
+	c.waitRef, c.waitRoom, c.acked = ref, room, false
+	if err := c.conn.WriteText(sbclient.JoinFrame(room, ref, since)); err != nil {
+		return fmt.Errorf("send join: %w", err)
+	}
+	for !c.acked {
+		msg, err := c.conn.ReadMessage() // answers pings; a close is a *sbclient.CloseError
+		if err != nil {
+			return fmt.Errorf("join %s: %w", room, err)
+		}
+		if err := c.handle(msg, time.Now()); err != nil {
+			return fmt.Errorf("join %s: %w", room, err)
+		}
+	}
+	c.waitRef = ""
+	return nil
 }
 
 // handoff handles what the setup reader still buffers and moves the socket
@@ -214,14 +235,16 @@ func (c *client) handle(p []byte, now time.Time) error {
 	}
 	switch r.Op {
 	case "ok":
-		if r.Ref == c.ref && r.Room == c.room {
-			c.joined = true
-			c.recovered = r.Recovered != nil && *r.Recovered
+		if c.waitRef != "" && r.Ref == c.waitRef && r.Room == c.waitRoom {
+			c.acked = true
+			if r.Room == c.room {
+				c.recovered = r.Recovered != nil && *r.Recovered
+			}
 		}
 	case "error":
 		st.n[cErrFrames].Add(1)
 		c.f.note("error frame: " + r.Code + ": " + r.Message)
-		if !c.joined && r.Ref == c.ref {
+		if c.waitRef != "" && r.Ref == c.waitRef {
 			return fmt.Errorf("%w: %s: %s", errRefused, r.Code, r.Message)
 		}
 	case "welcome":

@@ -110,6 +110,12 @@ type openResult struct {
 // workspacesOf the workspaces its token lists. It returns once every
 // connection is joined or failed, or the join timeout passed.
 func openFleet(c *common, n int, roomOf func(i int) string, workspacesOf func(i int) []string, stderr io.Writer) (*fleet, openResult, error) {
+	return openFleetExtra(c, n, roomOf, nil, workspacesOf, stderr)
+}
+
+// openFleetExtra is openFleet where connection i also joins extraOf(i)
+// after its room (nil: none).
+func openFleetExtra(c *common, n int, roomOf func(i int) string, extraOf func(i int) []string, workspacesOf func(i int) []string, stderr io.Writer) (*fleet, openResult, error) {
 	f := &fleet{c: c, stderr: stderr, clients: make([]*client, n), notes: map[string]int{}}
 	f.all = []*counters{&f.setupSt}
 	rx, err := newReactor(f, n, c.readers)
@@ -146,6 +152,9 @@ func openFleet(c *common, n int, roomOf func(i int) string, workspacesOf func(i 
 			goto wait
 		}
 		cl := &client{f: f, i: i, room: roomOf(i)}
+		if extraOf != nil {
+			cl.extra = extraOf(i)
+		}
 		f.clients[i] = cl
 		done.Add(1)
 		go func() {

@@ -23,12 +23,17 @@ func runIdle(args []string, stdout, stderr io.Writer) int {
 	wait := fs.Duration("rss-wait", 2*time.Second, "wait after all joined before sampling RSS")
 	samples := fs.Int("rss-samples", 5, "RSS samples after the wait (the least is kept)")
 	join := fs.Bool("join", true, "join user:u<i> on each connection (false: connect only, to tell the connection's cost from the room's)")
+	perClient := fs.Int("rooms-per-client", 1, "rooms each connection joins, 1..3: user:u<i>, then workspace:w<i mod --rooms>, then workspace:p<i mod --rooms> (a second workspace standing in for a PM client's project room: project rooms need the projects plugin's memberships)")
+	shared := fs.Int("rooms", 100, "how many workspace rooms the connections share (--rooms-per-client 2 and 3)")
 	hold := fs.Duration("hold", 0, "keep the connections open this much longer before closing")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
 	if err := c.check(*conns); err != nil {
 		return usageErr(stderr, "idle", err)
+	}
+	if *perClient < 1 || *perClient > 3 || *shared < 1 || *shared > 10000 {
+		return usageErr(stderr, "idle", fmt.Errorf("--rooms-per-client 1..3, --rooms 1..10000"))
 	}
 	if *samples < 1 || *samples > 100 || *wait < 0 || *wait > 10*time.Minute || *hold < 0 || *hold > time.Hour {
 		return usageErr(stderr, "idle", fmt.Errorf("--rss-samples 1..100, --rss-wait 0..10m, --hold 0..1h"))
@@ -49,19 +54,43 @@ func runIdle(args []string, stdout, stderr io.Writer) int {
 	}
 	selfBefore := selfRSS()
 
-	f, o, err := openFleet(&c, *conns,
+	extra := func(i int) []string {
+		var rooms []string
+		if *perClient >= 2 {
+			rooms = append(rooms, fmt.Sprintf("workspace:w%d", i%*shared))
+		}
+		if *perClient >= 3 {
+			rooms = append(rooms, fmt.Sprintf("workspace:p%d", i%*shared))
+		}
+		return rooms
+	}
+	m := startMeasure(srv)
+	f, o, err := openFleetExtra(&c, *conns,
 		func(i int) string {
 			if !*join {
 				return ""
 			}
 			return "user:" + c.user(i)
 		},
-		func(int) []string { return nil }, stderr)
+		func(i int) []string {
+			if !*join {
+				return nil
+			}
+			return extra(i)
+		},
+		func(i int) []string {
+			var ws []string
+			for _, r := range extra(i) {
+				ws = append(ws, r[len("workspace:"):])
+			}
+			return ws
+		}, stderr)
 	if err != nil {
 		return fail(stderr, "idle", err)
 	}
 	defer f.close()
 	settled, ok := f.settle(500*time.Millisecond, c.settle)
+	mm := m.stop()
 	after, err := srv.minRSS(*wait, *samples, 200*time.Millisecond)
 	if err != nil {
 		return fail(stderr, "idle", fmt.Errorf("server RSS: %w", err))
@@ -77,6 +106,7 @@ func runIdle(args []string, stdout, stderr io.Writer) int {
 	r.add("scenario", "scenario", "idle", "")
 	r.add("conns", "connections asked", *conns, "")
 	r.add("joined_rooms", "each connection joined user:u<i>", *join, "")
+	r.add("rooms_per_client", "rooms joined per connection", *perClient, "")
 	r.addFleet(f, o)
 	r.add("settle_s", "join traffic settled after", round3(settled.Seconds()), "s")
 	if !ok {
@@ -107,6 +137,7 @@ func runIdle(args []string, stdout, stderr io.Writer) int {
 		r.add("client_kib_per_conn", "client (this tool) RSS per connection", round3(float64(selfAfter-selfBefore)/1024/float64(o.Joined)), "KiB")
 	}
 	r.add("client_goroutines", "client goroutines", goroutines, "")
+	mm.addTo(&r, 0)
 	r.addEnds(f)
 	if err := r.write(stdout, c.json); err != nil {
 		return fail(stderr, "idle", err)

@@ -249,11 +249,20 @@ type scenario struct {
 	run   func(args []string, stdout, stderr io.Writer) int
 }
 
-var scenarios = []scenario{
-	{"idle", "--conns N", runIdle},
-	{"fanout", "--rooms R --members M --rate E --duration D", runFanout},
-	{"burst", "--members M --events K", runBurst},
-	{"failover", "--conns N --kill-pid PID --fallback URL,URL --publish-url URL", runFailover},
+// scenarios is set in init: bench runs the others through run.
+var scenarios []scenario
+
+func init() {
+	scenarios = []scenario{
+		{"connect", "--rooms R --members M", runConnect},
+		{"idle", "--conns N [--rooms-per-client K]", runIdle},
+		{"fanout", "--rooms R --members M --rate E --duration D", runFanout},
+		{"burst", "--members M --events K", runBurst},
+		{"resume", "--target switchboard|floor --bin BIN --conns N --rooms R", runResume},
+		{"failover", "--conns N --kill-pid PID --fallback URL,URL --publish-url URL", runFailover},
+		{"floor", "--listen ADDR", runFloor},
+		{"bench", "--bin BIN [--quick] [--runs N] [--workloads LIST] [--other-url URL]", runBench},
+	}
 }
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -268,7 +277,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(w, "usage: switchboard-load SCENARIO [flags]\n\nscenarios:")
 		for _, s := range scenarios {
-			fmt.Fprintf(w, "  %-7s %s\n", s.name, s.usage)
+			fmt.Fprintf(w, "  %-8s %s\n", s.name, s.usage)
 		}
 		fmt.Fprintln(w, "\ncommon flags: --url --secret --api-key --server-pid --json (SCENARIO --help for all)")
 		return code
@@ -278,7 +287,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return s.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "switchboard-load: unknown scenario %q (want idle, fanout, burst or failover)\n", args[0])
+	names := make([]string, len(scenarios))
+	for i, s := range scenarios {
+		names[i] = s.name
+	}
+	fmt.Fprintf(stderr, "switchboard-load: unknown scenario %q (want one of %s)\n", args[0], strings.Join(names, ", "))
 	return exitUsage
 }
 
@@ -308,3 +321,7 @@ func fail(stderr io.Writer, name string, err error) int {
 	fmt.Fprintf(stderr, "switchboard-load %s: %v\n", name, err)
 	return exitFail
 }
+
+// mainEnv set to 1 makes a test binary of this package run as the tool
+// (TestMain), so that tests can start it as a floor process.
+const mainEnv = "SWITCHBOARD_LOAD_AS_MAIN"

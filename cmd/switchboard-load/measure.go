@@ -69,6 +69,9 @@ func (mm measured) addTo(r *report, deliveries int64) {
 	}
 	r.add("server_rss_end_mib", "server RSS at end", mib(mm.rss), "MiB")
 	r.add("client_cpu_s", "client (this tool) CPU in window", round3(mm.selfCPU.Seconds()), "s")
+	if mm.wall > 0 {
+		r.add("client_cores", "client (this tool) CPU use", round3(mm.selfCPU.Seconds()/mm.wall.Seconds()), "cores")
+	}
 	if deliveries > 0 {
 		r.add("client_cpu_us_per_delivery", "client CPU per delivery", round3(float64(mm.selfCPU.Nanoseconds())/1000/float64(deliveries)), "µs")
 	}

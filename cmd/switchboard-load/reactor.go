@@ -76,11 +76,15 @@ func newReactor(f *fleet, n, workers int) (*reactor, error) {
 func (r *reactor) add(c *client) error {
 	w := r.workers[c.i%len(r.workers)]
 	c.st = &w.st
+	// c belongs to the worker from the Store on (it may end c at once):
+	// read nothing of c after it.
+	fd := c.fd
+	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(fd), Pad: int32(c.i)}
 	r.clients[c.i].Store(c)
-	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP, Fd: int32(c.fd), Pad: int32(c.i)}
-	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+	if err := unix.EpollCtl(w.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		// Never reported by epoll: the worker has not touched c.
 		r.clients[c.i].Store(nil)
-		unix.Close(c.fd)
+		unix.Close(fd)
 		c.fd = -1
 		return fmt.Errorf("epoll add: %w", err)
 	}
