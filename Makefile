@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run cluster test test-js lint fmt bench fuzz generate generate-ts clean cluster-pg-soak
+.PHONY: all build run cluster test test-js lint fmt bench bench-go fuzz generate generate-ts clean cluster-pg-soak
 
 all: build
 
@@ -72,8 +72,19 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
 	done
 
-# Benchmarks: hub fan-out at 1/100/1000 members and the transports' encoders.
-bench:
+# The performance table of issue 10: each workload (connect, fan-out,
+# burst, idle, resume storm, scaling) against a fresh node built from this
+# tree and against the floor (a bare server, one write per member per
+# event), side by side; 10,000 connections, takes a while. BENCHFLAGS adds
+# flags, e.g. BENCHFLAGS='--quick' (1,000 connections), '--runs 3',
+# '--workloads connect,fanout' or '--other-url http://127.0.0.1:8000'
+# (another server speaking our protocol); see `bin/switchboard-load bench --help`.
+BENCHFLAGS ?=
+bench: build
+	./$(BIN)/switchboard-load bench --bin $(BIN)/switchboard $(BENCHFLAGS)
+
+# Go benchmarks: hub fan-out at 1/100/1000 members and the transports' encoders.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./core/hub/ ./transports/...
 
 # Regenerates the committed plugin protocol code with the generators pinned
