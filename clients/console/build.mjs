@@ -18,45 +18,31 @@ const args = process.argv.slice(2);
 const check = args[0] === "--check";
 const target = resolve(args[check ? 1 : 0] ?? join(here, "../../core/console/dist"));
 
+// bundle builds one entry into memory (minified, UTF-8); scripts become
+// ES2022 modules.
+async function bundle(entry) {
+  const script = !entry.endsWith(".css");
+  const out = await build({
+    entryPoints: [join(here, entry)],
+    bundle: true,
+    ...(script ? { format: "esm", target: "es2022", legalComments: "none" } : {}),
+    minify: true,
+    charset: "utf8",
+    write: false,
+    logLevel: "warning",
+  });
+  return out.outputFiles[0].contents;
+}
+
 async function buildInto(out) {
   mkdirSync(out, { recursive: true });
-  const js = await build({
-    entryPoints: [join(here, "src/main.ts")],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    minify: true,
-    legalComments: "none",
-    charset: "utf8",
-    write: false,
-    logLevel: "warning",
-  });
-  const css = await build({
-    entryPoints: [join(here, "src/app.css")],
-    bundle: true,
-    minify: true,
-    charset: "utf8",
-    write: false,
-    logLevel: "warning",
-  });
-  // client.js: the TypeScript client alone as one ES module, which the
-  // node serves at /v1/client.js so that a page can import it without a
-  // bundler (README "From a browser").
-  const client = await build({
-    entryPoints: [join(here, "../js/src/index.ts")],
-    bundle: true,
-    format: "esm",
-    target: "es2022",
-    minify: true,
-    legalComments: "none",
-    charset: "utf8",
-    write: false,
-    logLevel: "warning",
-  });
   const files = {
-    "app.js": js.outputFiles[0].contents,
-    "app.css": css.outputFiles[0].contents,
-    "client.js": client.outputFiles[0].contents,
+    "app.js": await bundle("src/main.ts"),
+    "app.css": await bundle("src/app.css"),
+    // The TypeScript client alone as one ES module, which the node serves
+    // at /v1/client.js so that a page can import it without a bundler
+    // (README "From a browser").
+    "client.js": await bundle("../js/src/index.ts"),
   };
   const hash = (b) => createHash("sha256").update(b).digest("hex").slice(0, 12);
   const html = readFileSync(join(here, "src/index.html"), "utf8")
