@@ -417,7 +417,11 @@ func (b *bench) header(took time.Duration) string {
 	if b.otherURL != "" {
 		fmt.Fprintf(&h, "; other: %s", b.otherURL)
 	}
-	fmt.Fprintf(&h, "\n%d run(s) per workload, medians; ratio = switchboard / floor, median of per-run ratios; took %s\n", b.runs, took.Round(time.Second))
+	fmt.Fprintf(&h, "\n%d run(s) per workload, medians; switchboard / floor is the median of the per-run ratios", b.runs)
+	if b.otherURL != "" {
+		h.WriteString(", switchboard / other the ratio of the medians")
+	}
+	fmt.Fprintf(&h, "; took %s\n", took.Round(time.Second))
 	fmt.Fprintf(&h, "tool and other: CPU (cores) of this load tool and of other processes in the measured window, switchboard/floor\n")
 	if len(b.failures) == 0 {
 		fmt.Fprintf(&h, "every run: every connection joined, nothing missing, duplicated or out of order\n\n")

@@ -160,6 +160,7 @@ func TestFormatTable(t *testing.T) {
 		{label: "cpu", unit: "µs", vals: []float64{3.456, 2.95}, ratio: 1.1715},
 		{label: "rate", unit: "/s", vals: []float64{48712.4, 50000}, ratio: 0.974},
 		{label: "catch up", unit: "s", vals: []float64{2.5, n}, ratio: n},
+		{label: "spread", unit: "×", vals: []float64{1.361, 1.46}, ratio: n},
 	}
 	got := formatTable(rows, false)
 	exp := strings.Join([]string{
@@ -169,6 +170,7 @@ func TestFormatTable(t *testing.T) {
 		"| cpu | 3.46 µs | 2.95 µs | 1.17× |  |  |",
 		"| rate | 48712/s | 50000/s | 0.97× |  |  |",
 		"| catch up | 2.50 s | — | — |  |  |",
+		"| spread | 1.36× | 1.46× | — |  |  |",
 		""}, "\n")
 	if got != exp {
 		t.Errorf("table:\n%s\nwant:\n%s", got, exp)
@@ -179,5 +181,21 @@ func TestFormatTable(t *testing.T) {
 	}
 	if fmt.Sprint(median([]float64{3, 1, 2})) != "2" || fmt.Sprint(median([]float64{4, 1, 3, 2})) != "2.5" {
 		t.Error("median")
+	}
+}
+
+// TestBenchUsage: bad bench flags are usage errors that start nothing.
+func TestBenchUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"bench", "--workloads", "connect,nonsense", "--bin", os.Args[0]},
+		{"bench", "--conns", "150", "--bin", os.Args[0]},
+		{"bench", "--runs", "0", "--bin", os.Args[0]},
+		{"bench", "--bin", t.TempDir() + "/missing"},
+		{"bench", "--other-url", "http://example.com:80", "--bin", os.Args[0]},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(args, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "bench") {
+			t.Errorf("%q: exit %d, stderr %q; want a usage error", args, code, errOut.String())
+		}
 	}
 }

@@ -1,6 +1,10 @@
-// Command switchboard-load measures a running Switchboard node against the
-// figures of the performance issue: idle memory per WebSocket connection,
-// fan-out latency and server CPU per delivery, and burst delivery time.
+// Command switchboard-load measures a Switchboard node, or any server that
+// speaks its protocol, against the figures of the performance issue:
+// connecting, fan-out latency and server CPU per delivery, burst delivery
+// time, idle memory per WebSocket connection, the resume storm after a
+// restart and the cost per delivery as connections grow. It also is the
+// floor those figures are compared with, and `bench` runs every workload
+// against a fresh node and a fresh floor and prints one table.
 //
 // Usage:
 //
@@ -8,11 +12,42 @@
 //
 // Scenarios:
 //
-//	idle   --conns N
+//	bench  --bin BIN [--config FILE] [--quick] [--runs N] [--workloads LIST] [--other-url URL]
+//	    `make bench`. For each workload (connect, fanout, fanout-max,
+//	    burst, idle, idle3, resume, scaling) and each of --runs runs it
+//	    starts a fresh Switchboard node (BIN serve with FILE or a minimal
+//	    config; its own free loopback port and temp data dir, through
+//	    SWITCHBOARD_LISTEN and SWITCHBOARD_DATA_DIR) and runs the
+//	    workload against it, then does the same with a fresh floor
+//	    process, and prints one Markdown table: workload | switchboard |
+//	    floor | switchboard / floor (the median of the per-run ratios),
+//	    the load tool's own CPU and that of other processes (noise) in
+//	    each window. --other-url adds a column for another server that
+//	    speaks our protocol (not restarted: no resume figure; --other-pid
+//	    for its CPU and RSS from /proc). Sizes: --conns (10,000: rooms of
+//	    100), --scaling-sizes (1000,5000,10000,19000), --duration (10 s),
+//	    --burst-events (200); --quick is 1,000 connections and short
+//	    windows. --raw FILE keeps every scenario's JSON report.
+//	floor  --listen ADDR
+//	    The floor: a bare gobwas server speaking just enough of
+//	    docs/PROTOCOL.md (upgrade with an HS256-verified token, welcome,
+//	    join → ok with seq, leave, ping, POST /v1/publish with any API
+//	    key) that encodes each published event frame once and writes it
+//	    to every member of its room from the HTTP handler: one write per
+//	    member per event, no queue, no history, no presence. Prints
+//	    "listening on http://ADDR".
+//	connect --rooms R --members M
+//	    R*M clients (one token each) upgrade and join workspace:w<i mod R>;
+//	    reports the time until all are joined and the server's CPU in it,
+//	    then how long join-time traffic (presence) went on.
+//	idle   --conns N [--rooms-per-client K]
 //	    Opens N WebSocket connections (user u<i>, one token each), joins
-//	    user:u<i> on each and reports the growth of the server's RSS per
-//	    connection: (RSS after all joined - RSS before the first) / N, the
-//	    "after" sample being the minimum of a few taken once ~2 s have passed.
+//	    user:u<i> on each (K=2 also workspace:w<i mod --rooms>, K=3 also
+//	    workspace:p<i mod --rooms>, a second workspace standing in for a
+//	    PM client's project room) and reports the growth of the server's
+//	    RSS per connection: (RSS after all joined - RSS before the first)
+//	    / N, the "after" sample being the minimum of a few taken once ~2 s
+//	    have passed.
 //	fanout --rooms R --members M --rate E --duration D
 //	    R rooms workspace:w<r> with M members each (R*M connections); E
 //	    events per second spread round-robin over the rooms, published
@@ -33,6 +68,19 @@
 //	    seq. Reports the time from the kill until all are joined again and
 //	    until all hold every event stored before the kill, then checks
 //	    every member got every stored event exactly once.
+//	resume --target switchboard|floor --bin BIN --conns N --rooms R
+//	    The resume storm. The tool starts the server itself, connects N
+//	    clients into R rooms, publishes --before-events per room, restarts
+//	    the server (--signal TERM or KILL, then the same command on the
+//	    same port and data dir), publishes --after-events per room once it
+//	    is ready and lets every client reconnect at once with since = its
+//	    last seq. Reports ready → all joined again and ready → all hold
+//	    every event of their room (replayed from history; the floor has
+//	    none: give it --after-events 0).
+//
+// Every report gives the server's CPU (from /proc/PID/stat with
+// --server-pid, else its /metrics), this tool's own CPU (getrusage over
+// the same window) and the CPU other processes used in it.
 //
 // Common flags: --url (default http://127.0.0.1:8080; loopback only),
 // --publish-url (publish through another node: cross-node latency),

@@ -39,8 +39,8 @@ func withUnit(v float64, unit string) string {
 	if s == "—" || unit == "" {
 		return s
 	}
-	if unit == "/s" {
-		return s + "/s"
+	if unit == "/s" || unit == "×" {
+		return s + unit
 	}
 	return s + " " + unit
 }
