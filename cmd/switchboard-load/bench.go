@@ -422,7 +422,11 @@ func (b *bench) header(took time.Duration) string {
 		h.WriteString(", switchboard / other the ratio of the medians")
 	}
 	fmt.Fprintf(&h, "; took %s\n", took.Round(time.Second))
-	fmt.Fprintf(&h, "tool and other: CPU (cores) of this load tool and of other processes in the measured window, switchboard/floor\n")
+	cols := "switchboard / floor"
+	if b.otherURL != "" {
+		cols += " / other"
+	}
+	fmt.Fprintf(&h, "load tool CPU, other processes' CPU: cores used in the measured window by this tool and by every other process (noise), %s\n", cols)
 	if len(b.failures) == 0 {
 		fmt.Fprintf(&h, "every run: every connection joined, nothing missing, duplicated or out of order\n\n")
 	} else {

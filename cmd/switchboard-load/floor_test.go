@@ -164,7 +164,7 @@ func TestFormatTable(t *testing.T) {
 	}
 	got := formatTable(rows, false)
 	exp := strings.Join([]string{
-		"| workload | switchboard | floor | switchboard / floor | load tool CPU | other CPU |",
+		"| workload | switchboard | floor | switchboard / floor | load tool CPU | other processes' CPU |",
 		"|---|---|---|---|---|---|",
 		"| connect 10000 | 11.0 s | 1.50 s | 7.36× | 0.41 / 0.90 | 0.02 / 0.10 |",
 		"| cpu | 3.46 µs | 2.95 µs | 1.17× |  |  |",

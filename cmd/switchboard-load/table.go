@@ -46,14 +46,14 @@ func withUnit(v float64, unit string) string {
 }
 
 // formatTable prints rows as a Markdown table: workload | switchboard |
-// floor | ratio [| other] | tool | other CPU.
+// floor | ratio [| other | ratio] | load tool CPU | other processes' CPU.
 func formatTable(rows []tableRow, withOther bool) string {
 	var b strings.Builder
 	head := []string{"workload", "switchboard", "floor", "switchboard / floor"}
 	if withOther {
 		head = append(head, "other server", "switchboard / other")
 	}
-	head = append(head, "load tool CPU", "other CPU")
+	head = append(head, "load tool CPU", "other processes' CPU")
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString(strings.Repeat("|---", len(head)) + "|\n")
 	pair := func(v []float64) string {
