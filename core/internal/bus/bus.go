@@ -53,6 +53,7 @@ type Bus struct {
 	live    *live
 	barrier *barrier // in a cluster: see barrier.go
 	nodes   *nodes   // the nodes sharing NATS: see nodes.go
+	pos     positions
 	closed  atomic.Bool
 }
 

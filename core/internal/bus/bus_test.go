@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,4 +235,76 @@ func TestControl(t *testing.T) {
 	if l := next(t, ch); l.Subject != controlPrefix+"revoke" || string(l.Data) != `{"rooms":["project:a"]}` {
 		t.Fatalf("second = %+v, want the control message", l)
 	}
+}
+
+// Concurrent Position calls share requests, and each still sees every
+// event stored before it was called.
+func TestPositionSharedSeesEarlierEvents(t *testing.T) {
+	b := open(t, nil)
+	a := mustRoom(t, "project:a")
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 8 {
+				acks, err := b.Publish(context.Background(), msg(a, "", g*100+i))
+				if err != nil {
+					errs <- err
+					return
+				}
+				pos, err := b.Position(context.Background())
+				if err != nil {
+					errs <- err
+					return
+				}
+				if pos.Last < acks[0].Seq {
+					errs <- fmt.Errorf("Position().Last = %d after storing %d", pos.Last, acks[0].Seq)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// BenchmarkPosition: positions asked by 64 concurrent joins, shared
+// (Position) against one stream info request each (readPosition, what
+// every join did before).
+func BenchmarkPosition(b *testing.B) {
+	bus := openB(b)
+	for _, c := range []struct {
+		name string
+		fn   func(context.Context) (Position, error)
+	}{{"shared", bus.Position}, {"each", bus.readPosition}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetParallelism(32) // 64 goroutines on 2 cores
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := c.fn(context.Background()); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
+}
+
+func openB(b *testing.B) *Bus {
+	def := config.DefaultConfig()
+	o := Options{NATS: def.NATS, History: def.History, DataDir: b.TempDir()}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	bs, err := Open(ctx, o)
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(bs.Close)
+	return bs
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -25,8 +27,78 @@ func (p Position) Covers(since uint64) bool {
 	return p.First == 0 || since+1 >= p.First
 }
 
-// Position reads the stream's current first and last sequence.
+// Position reads the stream's current first and last sequence, from a
+// stream info request sent after the call began: a join that added its
+// members before calling gets a position from after that, so every event
+// past it reaches them live (hub.Client.Join).
+//
+// Requests are shared: a caller waits for the first request that starts
+// after it asked, so that a burst of joins costs a few round trips, not one
+// each (10,000 joins made 10,000 requests, serialized in JetStream's API
+// handler, each decoding the whole stream info).
 func (b *Bus) Position(ctx context.Context) (Position, error) {
+	r := b.pos.join(b)
+	select {
+	case <-r.done:
+		return r.pos, r.err
+	case <-ctx.Done():
+		return Position{}, fmt.Errorf("bus: stream info: %w", ctx.Err())
+	}
+}
+
+// positionTimeout bounds one shared stream info request.
+const positionTimeout = 10 * time.Second
+
+// positions runs the shared stream info requests of Position.
+type positions struct {
+	mu      sync.Mutex
+	next    *posRound // the round callers now wait for
+	running bool      // a goroutine runs rounds
+}
+
+type posRound struct {
+	done chan struct{}
+	pos  Position
+	err  error
+}
+
+// join returns the round the caller waits for: one whose request is sent
+// after this call.
+func (p *positions) join(b *Bus) *posRound {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.next == nil {
+		p.next = &posRound{done: make(chan struct{})}
+	}
+	r := p.next
+	if !p.running {
+		p.running = true
+		go p.run(b)
+	}
+	return r
+}
+
+// run sends one request per round while callers wait for one.
+func (p *positions) run(b *Bus) {
+	for {
+		p.mu.Lock()
+		r := p.next
+		p.next = nil
+		if r == nil {
+			p.running = false
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), positionTimeout)
+		r.pos, r.err = b.readPosition(ctx)
+		cancel()
+		close(r.done)
+	}
+}
+
+// readPosition asks the stream for its first and last sequence.
+func (b *Bus) readPosition(ctx context.Context) (Position, error) {
 	info, err := b.stream.Info(ctx)
 	if err != nil {
 		return Position{}, fmt.Errorf("bus: stream info: %w", err)
