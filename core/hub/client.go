@@ -53,6 +53,7 @@ type Client struct {
 	spare    [][]byte
 	size     int64 // bytes queued or being written
 	writing  bool  // a goroutine owns the sink (writer or disconnector)
+	lazy     bool  // in the hub's lazy list: a flush is due (lazy.go)
 	closed   bool  // no more frames are accepted
 	draining bool  // close once the queue is written
 	ended    bool  // disconnected
@@ -140,7 +141,9 @@ func (c *Client) push(b []byte, direct bool) bool {
 		return false
 	}
 	c.size += int64(len(b))
-	if direct && !c.writing {
+	// Not while frames wait in the queue (lazy ones, see pushLazy):
+	// they go first.
+	if direct && !c.writing && len(c.queue) == 0 {
 		if dw, ok := c.sink.(DirectWriter); ok {
 			c.writing = true // own the sink, as a writer would
 			c.mu.Unlock()

@@ -17,6 +17,7 @@ type Event struct {
 	frames [MaxFormats][]byte
 	order  uint64 // arrival order on this node (live events)
 	stored int64  // when history stored it, Unix nanoseconds; 0: unknown (latency.go)
+	lazy   bool   // presence: queued without waking a writer (lazy.go)
 }
 
 // Encoder turns an Event into the bytes of one wire frame. The result is

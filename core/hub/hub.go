@@ -48,6 +48,10 @@ type Options struct {
 	// cluster-wide (core/internal/presence); nil: this node announces
 	// its own arrivals and departures.
 	PresenceSink PresenceSink
+	// PresenceFlush is how long a presence event may wait in a client's
+	// queue for other frames to be written with it (lazy.go;
+	// hub.presence_flush); 0 writes each at once.
+	PresenceFlush time.Duration
 	// DirectWrites is how many members of a room the dispatcher may write
 	// to directly per event (see DirectWriter); 0 is none
 	// (hub.direct_writes, whose default is 128).
@@ -76,6 +80,7 @@ type Hub struct {
 	presenceOn   bool
 	presenceMax  int
 	presenceSink PresenceSink
+	lazy         lazyFlusher
 
 	autoJoin  []string      // Options.AutoJoin
 	grace     time.Duration // ExpiryGrace
@@ -123,6 +128,7 @@ func New(o Options) *Hub {
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog
 	}
+	h.lazy.delay = o.PresenceFlush
 	for i := range h.shards {
 		h.shards[i].rooms = make(map[string]*roomState)
 	}
@@ -253,6 +259,9 @@ func (h *Hub) dispatch(rs *roomState, m *nats.Msg) {
 	l := bus.ParseLive(m)
 	h.arrived++
 	ev := &Event{Room: rs.name, Seq: l.Seq, Type: l.Type, Data: l.Data, order: h.arrived, stored: storedAt(m)}
+	if l.Seq == 0 && (l.Type == presenceJoin || l.Type == presenceLeave) {
+		ev.lazy = h.lazy.burst(rs)
+	}
 	if h.tracer != nil {
 		if span := h.traceDispatch(rs, m, ev); span != nil {
 			defer span.End()

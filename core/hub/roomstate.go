@@ -29,6 +29,10 @@ type roomState struct {
 	// departure is announced too, even if the room has since grown past
 	// presence_max_members (else the cluster would keep them present).
 	announced map[string]bool
+
+	// lastPresence is when the dispatcher last delivered a presence event
+	// of the room, in Unix nanoseconds (lazy.go).
+	lastPresence atomic.Int64
 }
 
 // add inserts mb; if mb's user had no other connection in the room, it
@@ -122,6 +126,10 @@ func (mb *member) deliver(ev *Event, direct bool) {
 		mb.mu.Unlock()
 	}
 	if ev.Seq != 0 && ev.Seq <= mb.floor {
+		return
+	}
+	if ev.lazy {
+		mb.c.pushLazy(ev.frames[mb.c.format])
 		return
 	}
 	mb.c.push(ev.frames[mb.c.format], direct)
