@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}
 	s.hub = hub.New(hub.Options{Broker: s.bus, Authorizer: kinds, Metrics: s.metrics, Logger: log, Shards: cfg.Hub.Shards,
 		Presence: cfg.Hub.Presence, PresenceMaxMembers: cfg.Hub.PresenceMaxMembers, PresenceSink: sink,
-		DirectWrites: cfg.Hub.DirectWrites, ExpiryGrace: time.Duration(cfg.Auth.ExpiryGrace), AutoJoin: cfg.Hub.AutoJoin,
+		DirectWrites: cfg.Hub.DirectWrites, PresenceFlush: time.Duration(cfg.Hub.PresenceFlush), ExpiryGrace: time.Duration(cfg.Auth.ExpiryGrace), AutoJoin: cfg.Hub.AutoJoin,
 		Tracer: s.tel.Tracer()})
 	// The transports registered themselves (core/transport) and are in
 	// cfg.Transports; the enabled ones are mounted at their endpoints.

@@ -276,6 +276,10 @@ type Hub struct {
 	// itself per live event, when they are idle (the rest go through
 	// writer goroutines). Zero turns direct writes off.
 	DirectWrites int `hcl:"direct_writes" json:"direct_writes"`
+	// PresenceFlush: how long a presence event may wait in a connection's
+	// queue so that several go out in one write (rooms filling up). Zero
+	// writes each at once.
+	PresenceFlush hclconf.Duration `hcl:"presence_flush" json:"presence_flush"`
 	// AutoJoin lists the kinds of rooms a connection joins on connect,
 	// from its token, without a join frame (docs/PROTOCOL.md §2): "user"
 	// (user:{sub}) and "workspace" (workspace:W for each W of the

@@ -62,6 +62,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			PresenceMaxMembers: 1000,
 			PresenceDebounce:   hclconf.Duration(5 * time.Second),
 			DirectWrites:       128,
+			PresenceFlush:      hclconf.Duration(250 * time.Millisecond),
 			AutoJoin:           []string{},
 		},
 		Transports: r.defaults(),

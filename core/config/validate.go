@@ -31,6 +31,7 @@ func (c *Config) validate(src *sources) []error {
 		v.errf("hub", "presence_max_members", "must be >= 0 (0 = no limit), got %d", c.Hub.PresenceMaxMembers)
 	}
 	v.nonNegativeDur("hub", "presence_debounce", c.Hub.PresenceDebounce)
+	v.nonNegativeDur("hub", "presence_flush", c.Hub.PresenceFlush)
 	for i, k := range c.Hub.AutoJoin {
 		switch {
 		case k != "user" && k != "workspace":

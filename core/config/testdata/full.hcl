@@ -71,6 +71,7 @@ hub {
   presence_max_members = 50
   presence_debounce    = "2s"
   direct_writes = 16
+  presence_flush = "100ms"
   auto_join     = ["user", "workspace"]
 }
 
