@@ -373,7 +373,7 @@ func orNull(b []byte) []byte {
 // out of order, or a connection failed or was lost.
 func (b *bench) checkLoss(w, col string, run int, r result) {
 	var bad []string
-	for _, k := range []string{"conns_failed", "missing", "duplicates", "out_of_order"} {
+	for _, k := range []string{"conns_failed", "events_publish_failed", "missing", "duplicates", "out_of_order"} {
 		if v, ok := r.num(k); ok && v != 0 {
 			bad = append(bad, fmt.Sprintf("%s %g", k, v))
 		}

@@ -157,6 +157,10 @@ type common struct {
 	readers     int
 	users       int
 	cpuProfile  string
+	// publishTimeout bounds one publish call: the floor answers only
+	// once it has written every frame (a batch of 100 events to 10,000
+	// members takes it seconds).
+	publishTimeout time.Duration
 
 	base    *url.URL // parsed --url
 	pubBase *url.URL // parsed --publish-url, else base
@@ -181,6 +185,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.readBuf, "read-buffer", 2048, "read buffer per connection while it connects and joins, bytes")
 	fs.IntVar(&c.readers, "readers", 2, "epoll reader goroutines for joined connections")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this tool's CPU profile to FILE (to see the client's own cost)")
+	fs.DurationVar(&c.publishTimeout, "publish-timeout", 2*time.Minute, "bound on one publish call (a server that writes before it answers, like the floor, takes long on big batches)")
 	fs.IntVar(&c.users, "users", 0, "distinct users; connection i is user u<i mod users> (0: one user per connection)")
 }
 
@@ -213,7 +218,7 @@ func (c *common) check(conns int) error {
 	if c.users < 0 {
 		return errors.New("--users: negative")
 	}
-	if c.dialTimeout <= 0 || c.joinTimeout <= 0 || c.settle <= 0 {
+	if c.dialTimeout <= 0 || c.joinTimeout <= 0 || c.settle <= 0 || c.publishTimeout <= 0 {
 		return errors.New("timeouts must be positive")
 	}
 	if conns < 1 {

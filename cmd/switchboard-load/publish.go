@@ -47,7 +47,7 @@ func newPublisher(c *common, rooms []string, conns int) *publisher {
 		DisableCompression:  true,
 	}
 	return &publisher{url: c.pubBase.String() + "/v1/publish", key: c.apiKey, rooms: rooms,
-		client: &http.Client{Transport: tr, Timeout: 15 * time.Second}, okByRoom: make([]int64, len(rooms))}
+		client: &http.Client{Transport: tr, Timeout: c.publishTimeout}, okByRoom: make([]int64, len(rooms))}
 }
 
 // body encodes evs as one event object (one event) or a batch array; each
