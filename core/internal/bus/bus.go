@@ -116,6 +116,10 @@ func Open(ctx context.Context, o Options) (*Bus, error) {
 		b.Close()
 		return nil, err
 	}
+	if err := b.startWildcard(); err != nil {
+		b.Close()
+		return nil, err
+	}
 	if err := b.ensureStream(ctx); err != nil {
 		b.Close()
 		return nil, err

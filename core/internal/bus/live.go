@@ -23,6 +23,13 @@ type live struct {
 	once sync.Once
 	mu   sync.RWMutex
 	subs map[*nats.Subscription]*liveSub
+
+	// On a single node (see startWildcard) one subscription to every
+	// room's live subject carries them all, and rooms maps each subject to
+	// its callback: a NATS subscription per room costs about 1 KiB on the
+	// server and the client, a map entry a tenth of that.
+	wild  *nats.Subscription
+	rooms map[string]*liveSub // live subject → room; guarded by mu
 }
 
 type liveSub struct {
@@ -44,7 +51,12 @@ func (l *live) run() {
 		select {
 		case m := <-l.ch:
 			l.mu.RLock()
-			s := l.subs[m.Sub]
+			var s *liveSub
+			if m.Sub == l.wild && l.wild != nil {
+				s = l.rooms[m.Subject]
+			} else {
+				s = l.subs[m.Sub]
+			}
 			l.mu.RUnlock()
 			if s != nil {
 				l.deliver(s, m)
@@ -79,11 +91,58 @@ func (b *Bus) LiveBacklog() int { return len(b.live.ch) }
 // messages of sub because the channel was full.
 func (l *live) slow(sub *nats.Subscription) {
 	l.mu.RLock()
-	s := l.subs[sub]
-	l.mu.RUnlock()
-	if s != nil && s.lost != nil {
-		s.lost()
+	var lost []func()
+	if sub == l.wild && l.wild != nil {
+		// Which rooms lost messages is unknown: every room resumes.
+		for _, s := range l.rooms {
+			if s.lost != nil {
+				lost = append(lost, s.lost)
+			}
+		}
+	} else if s := l.subs[sub]; s != nil && s.lost != nil {
+		lost = append(lost, s.lost)
 	}
+	l.mu.RUnlock()
+	for _, f := range lost {
+		f()
+	}
+}
+
+// startWildcard subscribes to every room's live subject at once when the
+// node is alone: its embedded NATS server has no routes and no client port,
+// so every live message is published on this node anyway and the
+// subscription draws nothing from elsewhere. In a cluster, or on an
+// external NATS, each room keeps its own subscription, so that a node only
+// receives the rooms it has members in.
+func (b *Bus) startWildcard() error {
+	if b.ns == nil || b.opts.NATS.Cluster != nil || b.opts.NATS.Listen != "" {
+		return nil
+	}
+	sub, err := b.nc.ChanSubscribe(room.LiveWildcard, b.live.ch)
+	if err != nil {
+		return fmt.Errorf("bus: subscribe %s: %w", room.LiveWildcard, err)
+	}
+	b.live.mu.Lock()
+	b.live.wild, b.live.rooms = sub, map[string]*liveSub{}
+	b.live.mu.Unlock()
+	return b.nc.Flush()
+}
+
+// roomHandle ends a room's entry in the wildcard's map, unless a newer
+// subscription of the same room replaced it.
+type roomHandle struct {
+	l       *live
+	subject string
+	s       *liveSub
+}
+
+func (h roomHandle) Unsubscribe() error {
+	h.l.mu.Lock()
+	if h.l.rooms[h.subject] == h.s {
+		delete(h.l.rooms, h.subject)
+	}
+	h.l.mu.Unlock()
+	return nil
 }
 
 type liveHandle struct {
@@ -106,6 +165,16 @@ func (h liveHandle) Unsubscribe() error {
 // the room (the node cannot keep up), lost is called: the room's members
 // must resume with since.
 func (b *Bus) SubscribeLive(r room.Room, cb func(*nats.Msg), lost func()) (interface{ Unsubscribe() error }, error) {
+	if b.live.wild != nil {
+		// The wildcard's interest was registered at Open: an event stored
+		// from now on is dispatched to cb (see startWildcard).
+		s := &liveSub{cb: cb, lost: lost}
+		subj := r.LiveSubject()
+		b.live.mu.Lock()
+		b.live.rooms[subj] = s
+		b.live.mu.Unlock()
+		return roomHandle{b.live, subj, s}, nil
+	}
 	sub, err := b.nc.ChanSubscribe(r.LiveSubject(), b.live.ch)
 	if err != nil {
 		return nil, fmt.Errorf("bus: subscribe %s: %w", r, err)
