@@ -334,12 +334,14 @@ func (f *floorServer) publish(w http.ResponseWriter, r *http.Request) {
 	if corr == "" {
 		corr = "floor"
 	}
-	results := make([]map[string]any, len(evs))
-	for k, e := range evs {
+	for _, e := range evs { // all checked before any is delivered
 		if len(e.Rooms) == 0 || e.Type == "" || len(e.Data) == 0 {
 			http.Error(w, `{"error":{"code":"bad_request","message":"an event needs rooms, type and data"}}`, http.StatusBadRequest)
 			return
 		}
+	}
+	results := make([]map[string]any, len(evs))
+	for k, e := range evs {
 		if e.ID == "" {
 			e.ID = "f" + strconv.FormatUint(f.seq.Load()+1, 10)
 		}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -197,5 +199,27 @@ func TestBenchUsage(t *testing.T) {
 		if code := run(args, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "bench") {
 			t.Errorf("%q: exit %d, stderr %q; want a usage error", args, code, errOut.String())
 		}
+	}
+}
+
+// TestFloorPublishRefusesWholeBatch: a batch with one bad event delivers
+// none of it; a good one answers each event's seq per room.
+func TestFloorPublishRefusesWholeBatch(t *testing.T) {
+	url := startTestFloor(t)
+	post := func(body string) (int, string) {
+		resp, err := http.Post(url+"/v1/publish", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post(`[{"rooms":["workspace:w0"],"type":"t","data":1},{"rooms":[],"type":"t","data":1}]`); code != http.StatusBadRequest {
+		t.Fatalf("bad batch: %d %s", code, body)
+	}
+	code, body := post(`[{"rooms":["workspace:w0","user:u1"],"type":"t","data":1},{"rooms":["workspace:w0"],"type":"t","data":2,"id":"e2"}]`)
+	if code != http.StatusOK || !strings.Contains(body, `"seqs":{"user:u1":2,"workspace:w0":1}`) || !strings.Contains(body, `"id":"e2","seqs":{"workspace:w0":3}`) {
+		t.Fatalf("good batch: %d %s (the bad batch must not have used seqs)", code, body)
 	}
 }
