@@ -15,8 +15,8 @@ import (
 // lazy flush at most PresenceFlush later: a client that receives several
 // presence events in that time gets them in one write. The queue is the
 // client's one queue, so frames keep their order. Only bursts wait: a
-// presence event in a room that had none for PresenceFlush is written at
-// once, so a lone arrival is shown without delay.
+// presence event in a room that had none for quietFactor × PresenceFlush
+// is written at once, so a lone arrival is shown without delay.
 
 // lazyFlusher holds the clients with lazy frames queued and no writer.
 type lazyFlusher struct {
@@ -59,15 +59,21 @@ func (c *Client) pushLazy(b []byte) bool {
 	return true
 }
 
+// quietFactor: a room with no presence event for this many flush delays
+// is quiet (see above). While a room fills slowly (a busy machine: joins
+// further apart than the delay) its presence events still wait, and the
+// few that meet in a queue share a write.
+const quietFactor = 4
+
 // burst reports whether a presence event of rs, being dispatched now,
-// follows another within the flush delay (then it waits, see above).
+// follows another of the room closely (then it waits, see above).
 func (lf *lazyFlusher) burst(rs *roomState) bool {
 	if lf.delay <= 0 {
 		return false
 	}
 	now := time.Now().UnixNano()
 	last := rs.lastPresence.Swap(now)
-	return now-last < int64(lf.delay)
+	return now-last < quietFactor*int64(lf.delay)
 }
 
 func (lf *lazyFlusher) add(c *Client) {
