@@ -10,8 +10,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/switchboard-rt/switchboard/core/hub"
 	"github.com/switchboard-rt/switchboard/schema/wire"
 )
@@ -24,7 +22,6 @@ type conn struct {
 	rc      syscall.RawConn // nil: no non-blocking write attempts
 	fd      int
 	client  *hub.Client
-	limiter *rate.Limiter
 
 	lastRead    atomic.Int64 // unix nanos of the last frame received
 	reading     atomic.Bool  // a goroutine is reading
@@ -36,6 +33,7 @@ type conn struct {
 	// Owned by the reading goroutine.
 	errs int    // bad frames so far
 	frag []byte // a fragmented message being reassembled
+	rate bucket // frames allowed per second
 }
 
 var (
@@ -43,14 +41,37 @@ var (
 	_ hub.DirectWriter = (*conn)(nil)
 )
 
-func newLimiter(perSec float64, burst int) *rate.Limiter {
+// bucket is a token bucket kept inline in the connection (a rate.Limiter
+// is a separate 80-byte object with a mutex that one reader at a time does
+// not need). The zero bucket is full.
+type bucket struct {
+	spent float64 // tokens taken beyond what has refilled, as of last
+	last  int64   // unix nanos of the last update; 0: never used
+}
+
+// allow takes one token if there is one at now: the bucket holds burst
+// tokens and refills at perSec. perSec <= 0 allows everything.
+func (b *bucket) allow(now int64, perSec float64, burst int) bool {
 	if perSec <= 0 {
-		return nil
+		return true
 	}
-	if burst < 1 {
-		burst = 1
+	if b.last != 0 && now > b.last {
+		b.spent = max(0, b.spent-float64(now-b.last)/1e9*perSec)
 	}
-	return rate.NewLimiter(rate.Limit(perSec), burst)
+	if now > b.last {
+		b.last = now
+	}
+	if b.spent+1 > float64(max(burst, 1)) {
+		return false
+	}
+	b.spent++
+	return true
+}
+
+// allowFrame takes a token for one client frame (transport "ws"
+// rate_limit and rate_burst).
+func (c *conn) allowFrame() bool {
+	return c.rate.allow(time.Now().UnixNano(), c.t.cfg.RateLimit, c.t.cfg.RateBurst)
 }
 
 func (c *conn) touch() { c.lastRead.Store(time.Now().UnixNano()) }

@@ -70,7 +70,7 @@ func (c *conn) readFrame(br *bufio.Reader) error {
 		c.client.Close(wire.ReasonNormal)
 		return errStop
 	case ws.OpPing:
-		if c.limiter != nil && !c.limiter.Allow() {
+		if !c.allowFrame() {
 			return c.bad(nil, wire.Errorf(wire.RateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
 		}
 		c.client.Send(frame(ws.OpPong, payload))
@@ -185,7 +185,7 @@ func probeRef(msg []byte) json.RawMessage {
 
 // handle runs one client message.
 func (c *conn) handle(msg []byte) error {
-	if c.limiter != nil && !c.limiter.Allow() {
+	if !c.allowFrame() {
 		return c.bad(limitedRef(msg), wire.Errorf(wire.RateLimited, "more than %g frames per second", c.t.cfg.RateLimit))
 	}
 	f, werr := decodeFrame(msg)

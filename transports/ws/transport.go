@@ -119,9 +119,10 @@ func (t *Transport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fd = fd // before the client exists: Disconnect may run at once
 	}
 	c.touch()
-	c.limiter = newLimiter(t.cfg.RateLimit, t.cfg.RateBurst)
 	c.client = t.hub.NewClient(p, t.format, c, int64(t.cfg.QueueBytes))
-	done = c.client.Done()
+	if release != nil { // Done makes a channel: only for the connection caps
+		done = c.client.Done()
+	}
 	t.welcome(c, p, since, autoJoin)
 	if rw != nil && rw.Reader.Buffered() > 0 {
 		// The client sent frames right behind its handshake.
