@@ -17,11 +17,11 @@ import (
 // conn is one WebSocket connection. Between readiness events it holds no
 // goroutine and no buffer.
 type conn struct {
-	t       *Transport
-	nc      net.Conn
-	rc      syscall.RawConn // nil: no non-blocking write attempts
-	fd      int
-	client  *hub.Client
+	t      *Transport
+	nc     net.Conn
+	rc     syscall.RawConn // nil: no non-blocking write attempts
+	fd     int
+	client *hub.Client
 
 	lastRead    atomic.Int64 // unix nanos of the last frame received
 	reading     atomic.Bool  // a goroutine is reading
