@@ -201,7 +201,7 @@ func (h *Hub) acquire(r room.Room) (*roomState, error) {
 		}
 		return rs, nil
 	}
-	rs = &roomState{name: name, room: r, refs: 1, ready: make(chan struct{}), users: make(map[string]int)}
+	rs = &roomState{name: name, room: r, refs: 1, ready: make(chan struct{})}
 	sh.rooms[name] = rs
 	sh.mu.Unlock()
 	h.metrics.Rooms.Inc()

@@ -382,3 +382,66 @@ func TestNoDeliveryPastTheTokenDeadline(t *testing.T) {
 		}
 	}
 }
+
+// A room counts its users' connections by scanning its members while it is
+// small and with a map once it grows past smallRoom: across the switch a
+// user with two connections arrives once and departs once, when the last
+// one goes, and every other user arrives and departs once.
+func TestPresenceCountsAcrossSmallRoomSize(t *testing.T) {
+	h, _, f := newTestHub(t)
+	rs := &roomState{name: "workspace:w1"}
+	arrived, departed := map[string]int{}, map[string]int{}
+	newMember := func(user string) *member {
+		return &member{c: h.NewClient(&auth.Principal{User: user}, f, newSink(), 1<<20), rs: rs}
+	}
+	add := func(mb *member) {
+		u := mb.c.Principal().User
+		rs.add(mb, func() { arrived[u]++ })
+	}
+	remove := func(mb *member) {
+		u := mb.c.Principal().User
+		rs.remove(mb, func() { departed[u]++ })
+	}
+	twin1, twin2 := newMember("twin"), newMember("twin")
+	add(twin1)
+	var others []*member
+	for i := range 2 * smallRoom {
+		mb := newMember("u" + strconv.Itoa(i))
+		others = append(others, mb)
+		add(mb)
+		if i == smallRoom/2 {
+			add(twin2) // the second connection joins while the room is small
+		}
+	}
+	if rs.users == nil {
+		t.Fatalf("a room of %d members counts without a map", len(rs.members))
+	}
+	remove(twin1) // in the large room: twin still has twin2
+	for _, mb := range others {
+		remove(mb)
+	}
+	if departed["twin"] != 0 {
+		t.Fatal("twin departed with a connection left")
+	}
+	remove(twin2)
+	if arrived["twin"] != 1 || departed["twin"] != 1 {
+		t.Fatalf("twin arrived %d and departed %d times, want once each", arrived["twin"], departed["twin"])
+	}
+	for i := range 2 * smallRoom {
+		u := "u" + strconv.Itoa(i)
+		if arrived[u] != 1 || departed[u] != 1 {
+			t.Fatalf("%s arrived %d and departed %d times, want once each", u, arrived[u], departed[u])
+		}
+	}
+	// Small again, without the map: the count comes from the members.
+	rs2 := &roomState{name: "workspace:w2"}
+	a, b := newMember("v"), newMember("v")
+	a.rs, b.rs = rs2, rs2
+	n := 0
+	rs2.add(a, func() { n++ })
+	rs2.add(b, func() { n++ })
+	rs2.remove(a, func() { n-- })
+	if n != 1 || rs2.users != nil {
+		t.Fatalf("small room: %d announced, users map %v; want 1 and none", n, rs2.users)
+	}
+}

@@ -24,7 +24,10 @@ type roomState struct {
 	mu      sync.RWMutex
 	members []*member       // iterated on every event
 	formats [MaxFormats]int // members per wire format
-	users   map[string]int  // connections per user, for presence
+	// users counts connections per user, for presence, once the room has
+	// more than smallRoom members; below that the members are counted
+	// (userConns): a map per room was a quarter of a lone member's cost.
+	users map[string]int
 	// announced holds the users whose arrival was announced: their
 	// departure is announced too, even if the room has since grown past
 	// presence_max_members (else the cluster would keep them present).
@@ -47,8 +50,7 @@ func (rs *roomState) add(mb *member, announce func()) {
 	rs.members = append(rs.members, mb)
 	rs.formats[mb.c.format]++
 	u := mb.c.Principal().User
-	rs.users[u]++
-	firstOfUser := rs.users[u] == 1 && mb.c.hub.announces(len(rs.members))
+	firstOfUser := rs.userConns(u, 1) == 1 && mb.c.hub.announces(len(rs.members))
 	if firstOfUser && announce != nil {
 		if rs.announced == nil {
 			rs.announced = map[string]bool{}
@@ -59,6 +61,37 @@ func (rs *roomState) add(mb *member, announce func()) {
 	if firstOfUser && announce != nil {
 		announce()
 	}
+}
+
+// smallRoom is the most members a room counts its users' connections
+// among without a map.
+const smallRoom = 8
+
+// userConns counts u's connections in the room after rs.members gained
+// (delta 1) or lost (delta -1) one of them; rs.mu is held.
+func (rs *roomState) userConns(u string, delta int) int {
+	if rs.users == nil {
+		if len(rs.members) <= smallRoom {
+			n := 0
+			for _, mb := range rs.members {
+				if mb.c.Principal().User == u {
+					n++
+				}
+			}
+			return n
+		}
+		rs.users = make(map[string]int, len(rs.members))
+		for _, mb := range rs.members {
+			rs.users[mb.c.Principal().User]++
+		}
+		return rs.users[u]
+	}
+	rs.users[u] += delta
+	n := rs.users[u]
+	if n == 0 {
+		delete(rs.users, u)
+	}
+	return n
 }
 
 // remove deletes mb; if it was its user's last connection in the room, it
@@ -75,10 +108,8 @@ func (rs *roomState) remove(mb *member, announce func()) {
 	rs.members = rs.members[:last]
 	rs.formats[mb.c.format]--
 	u := mb.c.Principal().User
-	rs.users[u]--
-	lastOfUser := rs.users[u] == 0
+	lastOfUser := rs.userConns(u, -1) == 0
 	if lastOfUser {
-		delete(rs.users, u)
 		lastOfUser = rs.announced[u]
 		delete(rs.announced, u)
 	}
