@@ -81,7 +81,7 @@ func (c *Client) AutoJoin(ctx context.Context, o JoinOptions, ack func(rooms []s
 		c.rmu.Lock()
 		c.auto.members = make(map[string]*member, len(names))
 		for _, n := range names {
-			c.auto.members[n] = c.rooms[n]
+			c.auto.members[n] = c.rooms.get(n)
 		}
 		switch {
 		case since == nil:
@@ -110,7 +110,7 @@ func (c *Client) claimAuto(rooms []room.Room, since *uint64) ([]room.Room, JoinA
 	claimed := false
 	for _, r := range rooms {
 		n := r.String()
-		if mb := c.auto.members[n]; mb != nil && c.rooms[n] == mb {
+		if mb := c.auto.members[n]; mb != nil && c.rooms.get(n) == mb {
 			delete(c.auto.members, n)
 			claimed = true
 			continue

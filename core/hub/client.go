@@ -69,7 +69,7 @@ type Client struct {
 	probe atomic.Pointer[Event]
 
 	rmu   sync.Mutex // guards rooms, narrowed and auto
-	rooms map[string]*member
+	rooms memberSet
 	// narrowed counts the times the client's access was narrowed (a
 	// revocation or a refreshed token): a join authorized before one of
 	// them is authorized again (see Enter).

@@ -103,8 +103,8 @@ func (c *Client) Refresh(ctx context.Context, p *auth.Principal) error {
 	c.armExpiry(p)
 	c.rmu.Lock()
 	c.narrowed++
-	rooms := make([]room.Room, 0, len(c.rooms))
-	for _, mb := range c.rooms {
+	rooms := make([]room.Room, 0, c.rooms.len())
+	for _, mb := range c.rooms.list() {
 		rooms = append(rooms, mb.rs.room)
 	}
 	c.rmu.Unlock()

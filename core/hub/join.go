@@ -115,7 +115,7 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 // joinedBy reports whether the client's member of room name is one of mbs
 // (it was not revoked or left meanwhile); c.rmu is held.
 func (c *Client) joinedBy(name string, mbs []*member) bool {
-	mb := c.rooms[name]
+	mb := c.rooms.get(name)
 	return mb != nil && slices.Contains(mbs, mb)
 }
 
@@ -143,19 +143,16 @@ func (c *Client) addMembers(rooms []room.Room, maxRooms int, authorizedAt *uint6
 	if c.Expired() { // checked again here: authorizing may have taken a while
 		return nil, c.expiredError()
 	}
-	if maxRooms > 0 && len(c.rooms)+len(rooms) > maxRooms {
+	if maxRooms > 0 && c.rooms.len()+len(rooms) > maxRooms {
 		return nil, wire.Errorf(wire.TooManyRooms, "at most %d rooms per connection", maxRooms)
 	}
 	seen := make(map[string]bool, len(rooms))
 	for _, r := range rooms {
 		name := r.String()
-		if c.rooms[name] != nil || seen[name] {
+		if c.rooms.get(name) != nil || seen[name] {
 			return nil, wire.Errorf(wire.BadRequest, "already in room %s", name)
 		}
 		seen[name] = true
-	}
-	if c.rooms == nil {
-		c.rooms = make(map[string]*member, len(rooms))
 	}
 	mbs := make([]*member, 0, len(rooms))
 	for _, r := range rooms {
@@ -169,7 +166,7 @@ func (c *Client) addMembers(rooms []room.Room, maxRooms int, authorizedAt *uint6
 		mb := &member{c: c, rs: rs}
 		mb.recovering.Store(true)
 		rs.add(mb, func() { c.hub.presence(rs.room, presenceJoin, c.Principal()) })
-		c.rooms[rs.name] = mb
+		c.rooms.put(mb)
 		mbs = append(mbs, mb)
 	}
 	return mbs, nil
@@ -179,7 +176,7 @@ func (c *Client) abortJoin(mbs []*member) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for _, mb := range mbs {
-		if c.rooms[mb.rs.name] == mb {
+		if c.rooms.get(mb.rs.name) == mb {
 			c.removeMemberLocked(mb, true)
 		}
 	}
@@ -187,7 +184,7 @@ func (c *Client) abortJoin(mbs []*member) {
 
 // removeMemberLocked takes mb out of its room; c.rmu is held.
 func (c *Client) removeMemberLocked(mb *member, presence bool) {
-	delete(c.rooms, mb.rs.name)
+	c.rooms.del(mb.rs.name)
 	var announce func()
 	if presence {
 		announce = func() { c.hub.presence(mb.rs.room, presenceLeave, c.Principal()) }
@@ -200,7 +197,7 @@ func (c *Client) removeMemberLocked(mb *member, presence bool) {
 func (c *Client) Leave(r room.Room) error {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	mb := c.rooms[r.String()]
+	mb := c.rooms.get(r.String())
 	if mb == nil {
 		return ErrNotJoined
 	}
@@ -212,7 +209,7 @@ func (c *Client) Leave(r room.Room) error {
 func (c *Client) RoomCount() int {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	return len(c.rooms)
+	return c.rooms.len()
 }
 
 func (c *Client) leaveAll() {
@@ -221,7 +218,7 @@ func (c *Client) leaveAll() {
 	}
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	for _, mb := range c.rooms {
+	for _, mb := range c.rooms.list() {
 		c.removeMemberLocked(mb, true)
 	}
 }

@@ -54,7 +54,7 @@ func (c *Client) revoke(ctx context.Context, rv Revocation, wg *sync.WaitGroup) 
 	c.rmu.Lock()
 	c.narrowed++ // a join authorized before this is authorized again
 	var listed, recheck []room.Room
-	for _, mb := range c.rooms {
+	for _, mb := range c.rooms.list() {
 		switch r := mb.rs.room; {
 		case slices.Contains(rv.Rooms, r):
 			listed = append(listed, r)
@@ -86,7 +86,7 @@ func (c *Client) revoke(ctx context.Context, rv Revocation, wg *sync.WaitGroup) 
 func (c *Client) leaveRevoked(r room.Room, reason string) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
-	if mb := c.rooms[r.String()]; mb != nil {
+	if mb := c.rooms.get(r.String()); mb != nil {
 		c.removeMemberLocked(mb, true)
 		c.enqueue(c.hub.formats[c.format].enc.Encode(revokedEvent(r, reason)))
 	}

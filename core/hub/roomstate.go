@@ -185,7 +185,7 @@ func finish(mbs []*member, last uint64) {
 	}
 	var evs []*Event
 	for _, mb := range mbs {
-		if c.rooms[mb.rs.name] == mb {
+		if c.rooms.get(mb.rs.name) == mb {
 			evs = append(evs, mb.buf...)
 		}
 	}
