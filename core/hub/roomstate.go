@@ -28,10 +28,6 @@ type roomState struct {
 	// more than smallRoom members; below that the members are counted
 	// (userConns): a map per room was a quarter of a lone member's cost.
 	users map[string]int
-	// announced holds the users whose arrival was announced: their
-	// departure is announced too, even if the room has since grown past
-	// presence_max_members (else the cluster would keep them present).
-	announced map[string]bool
 
 	// lastPresence is when the dispatcher last delivered a presence event
 	// of the room, in Unix nanoseconds (lazy.go).
@@ -52,10 +48,7 @@ func (rs *roomState) add(mb *member, announce func()) {
 	u := mb.c.Principal().User
 	firstOfUser := rs.userConns(u, 1) == 1 && mb.c.hub.announces(len(rs.members))
 	if firstOfUser && announce != nil {
-		if rs.announced == nil {
-			rs.announced = map[string]bool{}
-		}
-		rs.announced[u] = true
+		mb.announced = true
 	}
 	rs.mu.Unlock()
 	if firstOfUser && announce != nil {
@@ -108,14 +101,31 @@ func (rs *roomState) remove(mb *member, announce func()) {
 	rs.members = rs.members[:last]
 	rs.formats[mb.c.format]--
 	u := mb.c.Principal().User
-	lastOfUser := rs.userConns(u, -1) == 0
-	if lastOfUser {
-		lastOfUser = rs.announced[u]
-		delete(rs.announced, u)
+	lastOfUser := false
+	if mb.announced {
+		if rs.userConns(u, -1) == 0 {
+			lastOfUser = true
+		} else {
+			rs.handOver(u)
+		}
+	} else {
+		rs.userConns(u, -1)
 	}
 	rs.mu.Unlock()
 	if lastOfUser && announce != nil {
 		announce()
+	}
+}
+
+// handOver passes the mark of an announced arrival to another member of
+// user u, whose leaving member carried it; rs.mu is held. Only a user with
+// several connections in the room whose announced one leaves first scans.
+func (rs *roomState) handOver(u string) {
+	for _, o := range rs.members {
+		if o.c.Principal().User == u {
+			o.announced = true
+			return
+		}
 	}
 }
 
@@ -124,6 +134,12 @@ type member struct {
 	c   *Client
 	rs  *roomState
 	idx int // position in rs.members, guarded by rs.mu
+	// announced marks the member whose user's arrival was announced (one
+	// per such user; guarded by rs.mu): the user's departure is announced
+	// too, even if the room has since grown past presence_max_members
+	// (else the cluster would keep them present). A per-room map of users
+	// cost a quarter of a lone member's share.
+	announced bool
 
 	// While recovering, live events are kept in buf (guarded by mu)
 	// instead of being queued, so that a replay can go first.
