@@ -43,6 +43,7 @@ type Client struct {
 	id     string
 	user   atomic.Pointer[auth.Principal] // replaced by Refresh; the User never changes
 	format Format
+	shard  uint8 // in hub.clients
 	hub    *Hub
 	sink   Sink
 	max    int64  // queue bound in bytes
@@ -82,8 +83,10 @@ type Client struct {
 // NewClient registers a connection of principal p that writes frames of
 // format f to sink; queueBytes bounds its outbound queue.
 func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64) *Client {
+	n := h.nextID.Add(1)
 	c := &Client{
-		id:     "c" + strconv.FormatUint(h.nextID.Add(1), 36),
+		id:     "c" + strconv.FormatUint(n, 36),
+		shard:  uint8(n % clientShards),
 		format: f,
 		hub:    h,
 		sink:   sink,
@@ -92,7 +95,7 @@ func (h *Hub) NewClient(p *auth.Principal, f Format, sink Sink, queueBytes int64
 	c.write = c.writeLoop
 	c.user.Store(p)
 	c.armExpiry(p)
-	h.clients.Store(c, struct{}{})
+	h.clients.add(c)
 	h.conns[f].Inc()
 	if h.closed.Load() {
 		c.Close(wire.ReasonShutdown)
@@ -290,7 +293,7 @@ func (c *Client) disconnect() {
 	c.mu.Unlock()
 	c.leaveAll()
 	c.sink.Disconnect(reason)
-	c.hub.clients.Delete(c)
+	c.hub.clients.remove(c)
 	c.hub.conns[c.format].Dec()
 	c.mu.Lock()
 	c.ended = true

@@ -95,7 +95,7 @@ type Hub struct {
 	joined    [MaxFormats]prometheus.Observer // join_seconds{result="ok"}
 	tracer    trace.Tracer                    // nil: tracing off
 
-	clients sync.Map // *Client → struct{}; every open client, for Shutdown and Evict
+	clients clientSet // every open client, for Shutdown and Revoke
 	nextID  atomic.Uint64
 	arrived uint64 // live events dispatched; only the dispatcher touches it
 	closed  atomic.Bool

@@ -31,13 +31,11 @@ type Revocation struct {
 // does nothing more.
 func (h *Hub) Revoke(ctx context.Context, rv Revocation) (done <-chan struct{}) {
 	var cs []*Client
-	h.clients.Range(func(k, _ any) bool {
-		c := k.(*Client)
+	for _, c := range h.clients.all() {
 		if rv.User == "" || c.Principal().User == rv.User {
 			cs = append(cs, c)
 		}
-		return true
-	})
+	}
 	var wg sync.WaitGroup
 	for _, c := range cs {
 		c.revoke(ctx, rv, &wg)

@@ -11,11 +11,7 @@ import (
 // from the first call on. It is idempotent.
 func (h *Hub) Shutdown(ctx context.Context, reason wire.Reason) error {
 	h.closed.Store(true)
-	var all []*Client
-	h.clients.Range(func(k, _ any) bool {
-		all = append(all, k.(*Client))
-		return true
-	})
+	all := h.clients.all()
 	for _, c := range all {
 		c.Drain(reason)
 	}
@@ -34,7 +30,5 @@ func (h *Hub) Shutdown(ctx context.Context, reason wire.Reason) error {
 
 // Clients returns the number of open clients.
 func (h *Hub) Clients() int {
-	n := 0
-	h.clients.Range(func(_, _ any) bool { n++; return true })
-	return n
+	return h.clients.len()
 }
