@@ -109,9 +109,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	}
 	undo = append(undo, func() { _ = s.tel.Shutdown(context.Background()) })
 	kinds := hub.NewAuthorizer()
+	var plugins atomic.Pointer[pluginhost.Host] // s.plugins, for presence's sweeps
 	var sink hub.PresenceSink
 	if cfg.Hub.Presence {
-		s.presence, err = presence.Start(ctx, presence.Options{Bus: s.bus, Debounce: time.Duration(cfg.Hub.PresenceDebounce), Logger: log})
+		s.presence, err = presence.Start(ctx, presence.Options{Bus: s.bus, Debounce: time.Duration(cfg.Hub.PresenceDebounce), Logger: log,
+			Listening: func() bool {
+				// The plugins start after presence: until then, assume one listens.
+				p := plugins.Load()
+				return p == nil || p.Subscribed(presence.TypeJoin) || p.Subscribed(presence.TypeLeave)
+			}})
 		if err != nil {
 			return nil, fmt.Errorf("core: presence: %w", err)
 		}
@@ -153,6 +159,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Server, 
 	if err := s.plugins.Start(ctx); err != nil {
 		return nil, err
 	}
+	plugins.Store(s.plugins)
 	undo = append(undo, func() { s.plugins.Close(ctx) })
 	s.api = api.New(api.Options{Publish: cfg.Publish, Auth: a, Bus: s.bus, Metrics: s.metrics, Logger: log, Mounts: mounts,
 		Checks: []api.Check{{Name: "plugins", Fn: s.plugins.Ready}, {Name: "shutdown", Fn: s.draining}}, Catalog: s.plugins.Infos, Ingest: ing, Types: s.plugins,

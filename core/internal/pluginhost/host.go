@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
@@ -134,6 +135,20 @@ func (h *Host) Infos() []*pluginv1.GetInfoResponse {
 		out = append(out, in.currentInfo())
 	}
 	return out
+}
+
+// Subscribed reports whether a plugin subscribes to an event of type typ
+// (its Info.Subscriptions are NATS-style patterns: "presence.*",
+// "pm.>").
+func (h *Host) Subscribed(typ string) bool {
+	for _, in := range h.plugins {
+		for _, pat := range in.currentInfo().Subscriptions {
+			if server.SubjectMatchesFilter(typ, pat) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Ready fails naming every plugin that is down.

@@ -66,8 +66,15 @@ type Options struct {
 	// not told to the plugins. 0: every change is.
 	Debounce time.Duration
 	// Sweep is how often the leader reconciles; 0 means 250ms.
-	Sweep  time.Duration
-	Logger *slog.Logger
+	Sweep time.Duration
+	// Listening reports whether any plugin subscribes to presence.join or
+	// presence.leave (nil: assume one does). While none does, the leader
+	// stores nothing in the event log and leaves the keys' "told" marks
+	// alone: two JetStream writes fewer per arrival. A plugin that
+	// subscribes later (a restart with it configured) is told of every
+	// user present then, since none was marked told.
+	Listening func() bool
+	Logger    *slog.Logger
 }
 
 // state is the value of one key.
@@ -406,11 +413,12 @@ func (t *Tracker) reconcile(alive []string) {
 		e entry
 	}
 	var todo []item
+	listening := t.o.Listening == nil || t.o.Listening()
 	t.mu.RLock()
 	for k, e := range t.mirror {
 		hasDead := slices.ContainsFunc(e.st.Nodes, func(n string) bool { return dead(n, e) })
 		present := len(e.st.Nodes) > 0
-		if hasDead || present != e.st.Told || !present {
+		if hasDead || (present != e.st.Told && listening) || !present {
 			todo = append(todo, item{k, e})
 		}
 	}
@@ -420,12 +428,12 @@ func (t *Tracker) reconcile(alive []string) {
 		if t.ctx.Err() != nil {
 			return
 		}
-		t.settle(it.k, it.e, dead, now)
+		t.settle(it.k, it.e, dead, now, listening)
 	}
 }
 
 // settle brings one key up to date; a conflict leaves it to the next sweep.
-func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now time.Time) {
+func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now time.Time, listening bool) {
 	ctx, cancel := context.WithTimeout(t.ctx, 10*time.Second)
 	defer cancel()
 	st, rev := e.st, e.rev
@@ -451,7 +459,9 @@ func (t *Tracker) settle(k string, e entry, dead func(string, entry) bool, now t
 	}
 	present := len(st.Nodes) > 0
 	switch {
-	case (present || st.JoinedAt != 0) && !st.Told:
+	case present && !st.Told && !listening:
+		// No plugin hears presence: nothing to store or mark.
+	case (present || st.JoinedAt != 0) && !st.Told && listening:
 		if !t.tell(ctx, r, TypeJoin, &st, k, st.JoinedAt, rev) {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +32,12 @@ type node struct {
 // tracker; heartbeats are fast so that a dead node stops counting soon.
 func cluster(t *testing.T, n int, debounce time.Duration) []*node {
 	t.Helper()
+	return clusterListening(t, n, debounce, nil)
+}
+
+// clusterListening is cluster with Options.Listening.
+func clusterListening(t *testing.T, n int, debounce time.Duration, listening func() bool) []*node {
+	t.Helper()
 	var out []*node
 	for i := range n {
 		cfg := config.DefaultConfig()
@@ -50,7 +57,7 @@ func cluster(t *testing.T, n int, debounce time.Duration) []*node {
 		if err := b.Announce(); err != nil {
 			t.Fatal(err)
 		}
-		tr, err := Start(ctx, Options{Bus: b, Debounce: debounce, Sweep: 20 * time.Millisecond})
+		tr, err := Start(ctx, Options{Bus: b, Debounce: debounce, Sweep: 20 * time.Millisecond, Listening: listening})
 		cancel()
 		if err != nil {
 			t.Fatal(err)
@@ -294,5 +301,43 @@ func TestDisplayClaimsTravel(t *testing.T) {
 		if string(a.data[i]) != w {
 			t.Errorf("%s data = %s, want %s", a.got[i], a.data[i], w)
 		}
+	}
+}
+
+// While no plugin subscribes to presence, nothing is stored for the
+// plugins (the rooms still see arrivals, and every node lists the user);
+// a plugin that subscribes later is told of who is present then, and of
+// nothing from before.
+func TestNothingIsToldWhileNoPluginListens(t *testing.T) {
+	var on atomic.Bool
+	ns := clusterListening(t, 2, 0, on.Load)
+	r := mustRoom(t, "task:t9")
+	p := told(t, ns[1].b)
+	a := listen(t, ns[1].b, r)
+	ns[0].t.Arrive(r, "u1", auth.Display{})
+	ns[0].t.Arrive(r, "u2", auth.Display{})
+	poll.Until(t, "the room to see u1 and u2 arrive", func() bool { return len(a.list()) == 2 })
+	poll.Until(t, "every node to list u1 and u2", func() bool {
+		return slices.Equal(ids(ns[1].t.Users(r)), []string{"u1", "u2"})
+	})
+	ns[0].t.Depart(r, "u2")
+	// A sweep deletes u2's key, which nobody was told of, at once.
+	poll.Until(t, "a sweep to delete u2's key", func() bool {
+		for _, nd := range ns {
+			nd.t.mu.RLock()
+			_, ok := nd.t.mirror[key(r, "u2")]
+			nd.t.mu.RUnlock()
+			if ok {
+				return false
+			}
+		}
+		return true
+	})
+	on.Store(true)
+	// Anything stored before would be delivered before this (the log is
+	// read in order).
+	poll.Until(t, "the plugins to be told of u1", func() bool { return len(p.list()) >= 1 })
+	if got, want := p.list(), []string{"presence.join u1 task:t9"}; !slices.Equal(got, want) {
+		t.Fatalf("plugins were told %q, want %q", got, want)
 	}
 }
