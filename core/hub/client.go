@@ -133,17 +133,9 @@ func (c *Client) enqueue(b []byte) bool { return c.push(b, false) }
 // push queues b; with direct, it writes b at once, without blocking, if
 // nothing else is queued or being written.
 func (c *Client) push(b []byte, direct bool) bool {
-	c.mu.Lock()
-	if c.closed || c.draining {
-		c.mu.Unlock()
+	if !c.admit(b) {
 		return false
 	}
-	if c.size+int64(len(b)) > c.max {
-		c.mu.Unlock()
-		c.cutOff(wire.ReasonSlow)
-		return false
-	}
-	c.size += int64(len(b))
 	// Not while frames wait in the queue (lazy ones, see pushLazy):
 	// they go first.
 	if direct && !c.writing && len(c.queue) == 0 {
@@ -161,6 +153,24 @@ func (c *Client) push(b []byte, direct bool) bool {
 	if start {
 		go c.write()
 	}
+	return true
+}
+
+// admit takes c.mu and counts b in the queue's bytes, reporting true with
+// c.mu held; it reports false, without the lock, if the client is closed
+// or draining, or was cut off because b would overflow its queue.
+func (c *Client) admit(b []byte) bool {
+	c.mu.Lock()
+	if c.closed || c.draining {
+		c.mu.Unlock()
+		return false
+	}
+	if c.size+int64(len(b)) > c.max {
+		c.mu.Unlock()
+		c.cutOff(wire.ReasonSlow)
+		return false
+	}
+	c.size += int64(len(b))
 	return true
 }
 

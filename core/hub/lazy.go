@@ -3,8 +3,6 @@ package hub
 import (
 	"sync"
 	"time"
-
-	"github.com/switchboard-rt/switchboard/schema/wire"
 )
 
 // Presence frames are not urgent, and while a room fills they are many:
@@ -36,17 +34,9 @@ func (c *Client) pushLazy(b []byte) bool {
 	if lf.delay <= 0 {
 		return c.push(b, false)
 	}
-	c.mu.Lock()
-	if c.closed || c.draining {
-		c.mu.Unlock()
+	if !c.admit(b) {
 		return false
 	}
-	if c.size+int64(len(b)) > c.max {
-		c.mu.Unlock()
-		c.cutOff(wire.ReasonSlow)
-		return false
-	}
-	c.size += int64(len(b))
 	c.queue = append(c.queue, b)
 	add := !c.writing && !c.lazy
 	if add {
