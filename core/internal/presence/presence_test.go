@@ -41,7 +41,11 @@ func clusterListening(t *testing.T, n int, debounce time.Duration, listening fun
 	var out []*node
 	for i := range n {
 		cfg := config.DefaultConfig()
-		cfg.NATS.Heartbeat, cfg.NATS.PeerTimeout = hclconf.Duration(50*time.Millisecond), hclconf.Duration(500*time.Millisecond)
+		// A peer timeout short enough for TestADeadNodesUsersLeave, long
+		// enough that a loaded CI machine delaying heartbeats does not
+		// make a live node count as dead (its users would leave
+		// mid-test: TestRacingNodesAnnounceOnce once saw that at load 9).
+		cfg.NATS.Heartbeat, cfg.NATS.PeerTimeout = hclconf.Duration(100*time.Millisecond), hclconf.Duration(2*time.Second)
 		cfg.NATS.ServerName = string(rune('a' + i))
 		if i == 0 {
 			cfg.NATS.Listen = "127.0.0.1:-1"
