@@ -137,7 +137,7 @@ export class SharedRoom {
 
   #ended(err: SwitchboardError): void {
     this.#presenceGen++;
-    this.#set({ state: "ended", error: err });
+    this.#set({ state: "ended", error: err, presence: undefined });
     this.#each((h) => h.onError?.(err));
   }
 
@@ -146,12 +146,15 @@ export class SharedRoom {
       this.#pending?.push(e);
       if (this.snapshot.presence) this.#set({ presence: applyPresence(this.snapshot.presence, e) });
     }
+    // One pass, each component's onEvent then its typed handler: a
+    // handler that throws does not keep the others from running.
     this.#each((h) => {
-      h.onEvent?.(e, meta);
-    });
-    this.#each((h) => {
-      const f = h.on?.[e.type] as ((data: unknown, event: CloudEvent) => void) | undefined;
-      f?.(e.data, e);
+      try {
+        h.onEvent?.(e, meta);
+      } finally {
+        const f = h.on?.[e.type] as ((data: unknown, event: CloudEvent) => void) | undefined;
+        f?.(e.data, e);
+      }
     });
   }
 

@@ -109,9 +109,12 @@ const useIsomorphicLayoutEffect = typeof document !== "undefined" ? useLayoutEff
  */
 export function useRoom<M extends object = EventMap>(room: string | null | undefined, handlers: RoomHandlers<M> = {}, options: UseRoomOptions<M> = {}): RoomState {
   const client = useClient(options.client);
-  const latest = useRef(handlers);
+  // The handlers of the latest render, with the room they were rendered
+  // for: between a room change's commit and the old room's cleanup, the
+  // old room's events must not reach the new room's handlers.
+  const latest = useRef({ room, handlers });
   useIsomorphicLayoutEffect(() => {
-    latest.current = handlers;
+    latest.current = { room, handlers };
   });
   const since = useRef(options.since);
   since.current = options.since;
@@ -124,7 +127,7 @@ export function useRoom<M extends object = EventMap>(room: string | null | undef
     (notify: () => void) => {
       if (room == null) return () => {};
       const entry = acquire(client, room, since.current);
-      const detach = entry.attach({ handlers: () => latest.current as RoomHandlers, notify }, wantPresence);
+      const detach = entry.attach({ handlers: () => (latest.current.room === room ? (latest.current.handlers as RoomHandlers) : {}), notify }, wantPresence);
       return () => {
         detach();
         release(entry);

@@ -240,6 +240,32 @@ test("components using the same room share one join; the room is left when the l
   }
 });
 
+test("a component whose onEvent throws keeps no other component's handlers, typed or not, from running", async () => {
+  const c = client("websocket", node.token("u1", { workspaces: ["w1"] }));
+  const reported = [];
+  c.sb.on("error", (err) => reported.push(err.code));
+  const b = newLog();
+  function Thrower() {
+    useRoom("workspace:w1", {
+      onEvent: () => {
+        throw new Error("a bug in a handler");
+      },
+    });
+    return null;
+  }
+  const ui = mount(h(SwitchboardProvider, { client: c.sb }, h("div", null, h(Thrower), h(Room, { id: "b", room: "workspace:w1", log: b }))));
+  try {
+    await waitFor("b joined", () => ui.view("b")?.state === "joined");
+    await node.publish(["workspace:w1"], "demo.note", { text: "1" });
+    await waitFor("the event in b", () => b.notes.length === 1 && notes(b).length === 1);
+    assert.deepEqual(b.notes, ["1"], "b's typed handler ran");
+    await waitFor("the throw reported", () => reported.includes("callback_failed"));
+  } finally {
+    ui.unmount();
+    c.sb.close();
+  }
+});
+
 test("presence: the room's users, then who joins and leaves", async () => {
   const first = new Switchboard({ url: node.url, token: node.token("u1", { workspaces: ["w4"] }), WebSocket });
   const c = client("websocket", node.token("u2", { workspaces: ["w4"] }));
