@@ -45,6 +45,7 @@ export class EventLog {
     const e: Entry = { n: ++this.#n, room, seq, ev, at: new Date() };
     if (this.#paused) {
       this.#paused.push(e);
+      if (this.#paused.length > keep) this.#paused.shift(); // the list would drop it anyway
       this.#pause.textContent = `Resume (${this.#paused.length})`;
       return;
     }

@@ -91,6 +91,9 @@ export class Rooms {
         room.error = err.message;
         this.render();
       },
+      // After every (re)join: leaves while disconnected were live-only
+      // events, lost with the connection, so the list is asked again.
+      onRecovered: () => void this.#loadPresence(room),
     });
     this.#rooms.set(name, room);
     this.#save();
@@ -99,7 +102,6 @@ export class Rooms {
       () => {
         room.state = "joined";
         this.render();
-        void this.#loadPresence(room);
       },
       (err: unknown) => {
         room.state = "failed";
