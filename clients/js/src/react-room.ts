@@ -44,6 +44,10 @@ export function acquire(client: AnyClient, room: string, since: number | undefin
   if (!entry) {
     entry = new SharedRoom(client, room, since);
     map.set(room, entry);
+  } else if (since !== undefined && since !== entry.since) {
+    // The first component to join decided where the room starts (one
+    // subscription per room): say so rather than ignore it silently.
+    console.warn(`useRoom(${JSON.stringify(room)}): since ${since} is ignored: the room is already joined by another component (since ${entry.since ?? "none"})`);
   }
   entry.refs++;
   return entry;
@@ -64,6 +68,8 @@ export function release(entry: SharedRoom): void {
 
 export class SharedRoom {
   refs = 0;
+  /** The since the room was joined with (the first component's). */
+  readonly since: number | undefined;
   snapshot: RoomSnapshot = { state: "joining", error: undefined, recovered: undefined, presence: undefined, presenceError: undefined };
   readonly #client: AnyClient;
   readonly #room: string;
@@ -75,6 +81,7 @@ export class SharedRoom {
   #pending: CloudEvent[] | undefined; // presence events while a presence fetch is in flight
 
   constructor(client: AnyClient, room: string, since: number | undefined) {
+    this.since = since;
     this.#client = client;
     this.#room = room;
     // sb.close() ends a joined subscription without a callback.
@@ -100,13 +107,21 @@ export class SharedRoom {
   /** Adds a component; returns what removes it. */
   attach(l: Listener, presence: boolean): () => void {
     this.#listeners.add(l);
-    if (presence && this.#presenceWanted++ === 0 && this.snapshot.state === "joined") this.#fetchPresence();
+    // A list still kept current (its drop pending, see below) or being
+    // fetched is used as it is.
+    if (presence && this.#presenceWanted++ === 0 && this.snapshot.state === "joined" && this.snapshot.presence === undefined && this.#pending === undefined) this.#fetchPresence();
     return () => {
       this.#listeners.delete(l);
+      // The list is dropped at the end of the commit, unless a component
+      // wanted it again meanwhile (StrictMode's remount, a hand-over):
+      // no flash of "unknown" and no second fetch.
       if (presence && --this.#presenceWanted === 0) {
-        this.#presenceGen++;
-        this.#pending = undefined;
-        this.#set({ presence: undefined, presenceError: undefined });
+        queueMicrotask(() => {
+          if (this.#presenceWanted > 0) return;
+          this.#presenceGen++;
+          this.#pending = undefined;
+          this.#set({ presence: undefined, presenceError: undefined });
+        });
       }
     };
   }

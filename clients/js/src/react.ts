@@ -60,8 +60,11 @@ export function useConnectionState(client?: Switchboard<object>): ConnectionStat
     [c],
   );
   const get = (): ConnectionState => c.state;
-  return useSyncExternalStore(subscribe, get, get);
+  // On a server, and while hydrating, nothing is connected yet.
+  return useSyncExternalStore(subscribe, get, serverConnection);
 }
+
+const serverConnection = (): ConnectionState => "idle";
 
 /** What useRoom calls; each may be a new function on every render (the latest is called). */
 export type RoomHandlers<M extends object = EventMap> = Pick<SubscribeOptions<M>, "onEvent" | "onRecovered" | "onError" | "on">;
@@ -136,7 +139,7 @@ export function useRoom<M extends object = EventMap>(room: string | null | undef
     [client, room, wantPresence],
   );
   const get = (): RoomSnapshot => (room == null ? idle : (shared(client, room)?.snapshot ?? joining));
-  const snap = useSyncExternalStore(subscribe, get, get);
+  const snap = useSyncExternalStore(subscribe, get, () => (room == null ? idle : joining));
   const connection = useConnectionState(client);
   return useMemo(
     () => ({ state: snap.state, connection, error: snap.error, recovered: snap.recovered, presence: snap.presence, presenceError: snap.presenceError }),

@@ -287,6 +287,40 @@ test("presence: the room's users, then who joins and leaves", async () => {
   }
 });
 
+test("StrictMode: presence asked for in an already joined room is fetched once and never drops", async () => {
+  let fetches = 0;
+  const c = client("websocket", node.token("u1", { workspaces: ["w5"] }), {
+    fetch: (url, init) => {
+      if (String(url).includes("/presence")) fetches++;
+      return fetch(url, init);
+    },
+  });
+  const seen = [];
+  function Watch() {
+    const r = useRoom("workspace:w5", {}, { presence: true });
+    seen.push(r.presence === undefined ? "none" : r.presence.map((u) => u.userId).join());
+    return null;
+  }
+  let showWatch;
+  function App() {
+    const [on, set] = useState(false);
+    showWatch = set;
+    return h("div", null, h(Room, { id: "a", room: "workspace:w5", log: newLog() }), on ? h(StrictMode, null, h(Watch)) : null);
+  }
+  const ui = mount(h(SwitchboardProvider, { client: c.sb }, h(App)));
+  try {
+    await waitFor("the room joined", () => ui.view("a")?.state === "joined");
+    showWatch(true);
+    await waitFor("the presence list", () => seen.at(-1) === "u1");
+    const first = seen.indexOf("u1");
+    assert.deepEqual(seen.slice(first).filter((v) => v !== "u1"), [], `once shown, the list stays: ${seen.join(" | ")}`);
+    assert.equal(fetches, 1, "one GET of the room's presence");
+  } finally {
+    ui.unmount();
+    c.sb.close();
+  }
+});
+
 test("a forbidden room ends with the error, in the state and to onError", async () => {
   const reported = [];
   const c = client("websocket", node.token("u1"), { onError: (e) => reported.push(e.code) });
