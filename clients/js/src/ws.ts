@@ -86,7 +86,12 @@ export class WsConn implements Conn {
   }
 
   close(): void {
-    if (this.#done) return;
+    this.#shut();
+  }
+
+  /** Ends the connection once: false if it had ended already. */
+  #shut(): boolean {
+    if (this.#done) return false;
     this.#done = true;
     this.#stopTimers();
     try {
@@ -94,6 +99,7 @@ export class WsConn implements Conn {
     } catch {
       // already closing
     }
+    return true;
   }
 
   #next(p: Pending): string {
@@ -193,15 +199,7 @@ export class WsConn implements Conn {
   }
 
   #end(err: SwitchboardError, kind: "retry" | "auth" | "fatal"): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#stopTimers();
-    try {
-      this.#ws.close(1000);
-    } catch {
-      // already closed
-    }
-    this.#core.down(this, err, kind);
+    if (this.#shut()) this.#core.down(this, err, kind);
   }
 
   #stopTimers(): void {
