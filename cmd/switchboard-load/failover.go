@@ -72,13 +72,7 @@ func runFailover(args []string, stdout, stderr io.Writer) int {
 	if err := syscall.Kill(*killPID, 0); err != nil {
 		return fail(stderr, "failover", fmt.Errorf("--kill-pid %d: %w", *killPID, err))
 	}
-	names := make([]string, *rooms)
-	for r := range names {
-		names[r] = fmt.Sprintf("workspace:w%d", r)
-	}
-	f, o, err := openFleet(&c, *conns,
-		func(i int) string { return names[i%*rooms] },
-		func(i int) []string { return []string{fmt.Sprintf("w%d", i%*rooms)} }, stderr)
+	names, f, o, err := openRoomsFleet(&c, *conns, *rooms, stderr)
 	if err != nil {
 		return fail(stderr, "failover", err)
 	}
@@ -119,10 +113,7 @@ func runFailover(args []string, stdout, stderr io.Writer) int {
 	resumedAll := rc.last()
 	caughtAll := time.Unix(0, int64(lastOf(f, func(c *counters) uint64 { return c.lastCaughtUp.Load() })))
 	pubWG.Wait()
-	want := int64(0)
-	for i := range *conns {
-		want += p.stored(i % *rooms)
-	}
+	want := p.deliveries(*conns, *rooms)
 	all := f.waitDistinct(want, min(*drain, 5*time.Second), *drain)
 	rc.stop()
 	f.close()
@@ -136,12 +127,7 @@ func runFailover(args []string, stdout, stderr io.Writer) int {
 	r.add("settled", "join traffic settled before publishing", settledOK, "")
 	p.addTo(&r)
 	r.add("publish_failed_before_kill", "events whose publish failed before the kill", preKillErrs, "")
-	r.add("reconnects", "connections resumed on a survivor", rc.resumed.Load(), "")
-	r.add("reconnect_failures", "failed reconnect attempts (retried)", rc.failures.Load(), "")
-	if e := rc.err(); e != "" {
-		r.add("reconnect_first_error", "first reconnect error", e, "")
-	}
-	r.add("recovered", "resumed joins answered recovered=true", rc.recovered.Load(), "")
+	rc.addTo(&r, "connections resumed on a survivor")
 	r.add("all_resumed", "every client resumed and caught up in time", allBack, "")
 	if allBack {
 		r.add("resume_all_s", "kill → every client joined again", round3(resumedAll.Sub(killed).Seconds()), "s")

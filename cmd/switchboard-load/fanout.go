@@ -59,14 +59,8 @@ func runFanout(args []string, stdout, stderr io.Writer) int {
 	if err := srv.check(); err != nil {
 		return fail(stderr, "fanout", err)
 	}
-	names := make([]string, *rooms)
-	for r := range names {
-		names[r] = fmt.Sprintf("workspace:w%d", r)
-	}
 	n := *rooms * *members
-	f, o, err := openFleet(&c, n,
-		func(i int) string { return names[i%*rooms] },
-		func(i int) []string { return []string{fmt.Sprintf("w%d", i%*rooms)} }, stderr)
+	names, f, o, err := openRoomsFleet(&c, n, *rooms, stderr)
 	if err != nil {
 		return fail(stderr, "fanout", err)
 	}

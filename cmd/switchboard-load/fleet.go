@@ -106,6 +106,20 @@ type openResult struct {
 	FirstErr string
 }
 
+// openRoomsFleet opens n connections, connection i a member of
+// workspace:w<i mod rooms> (its token naming that workspace), and returns
+// the rooms' names with the fleet.
+func openRoomsFleet(c *common, n, rooms int, stderr io.Writer) ([]string, *fleet, openResult, error) {
+	names := make([]string, rooms)
+	for r := range names {
+		names[r] = fmt.Sprintf("workspace:w%d", r)
+	}
+	f, o, err := openFleet(c, n,
+		func(i int) string { return names[i%rooms] },
+		func(i int) []string { return []string{fmt.Sprintf("w%d", i%rooms)} }, stderr)
+	return names, f, o, err
+}
+
 // openFleet opens n connections; roomOf names connection i's room and
 // workspacesOf the workspaces its token lists. It returns once every
 // connection is joined or failed, or the join timeout passed.

@@ -120,6 +120,16 @@ func (p *publisher) post(ctx context.Context, body []byte) error {
 	return nil
 }
 
+// deliveries is how many deliveries the events stored so far make for
+// conns connections, connection i a member of room i mod rooms.
+func (p *publisher) deliveries(conns, rooms int) int64 {
+	n := int64(0)
+	for i := range conns {
+		n += p.stored(i % rooms)
+	}
+	return n
+}
+
 // stored is how many events of room r were stored.
 func (p *publisher) stored(r int) int64 {
 	p.mu.Lock()

@@ -107,3 +107,14 @@ func (rc *reconnector) stop() {
 		rc.wg.Wait()
 	})
 }
+
+// addTo reports the reconnects: how many resumed, failed attempts, the
+// first error, and how many joins were answered recovered.
+func (rc *reconnector) addTo(r *report, resumed string) {
+	r.add("reconnects", resumed, rc.resumed.Load(), "")
+	r.add("reconnect_failures", "failed reconnect attempts (retried)", rc.failures.Load(), "")
+	if e := rc.err(); e != "" {
+		r.add("reconnect_first_error", "first reconnect error", e, "")
+	}
+	r.add("recovered", "resumed joins answered recovered=true", rc.recovered.Load(), "")
+}

@@ -60,13 +60,7 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 	if err := c.check(*conns); err != nil {
 		return usageErr(stderr, "resume", err)
 	}
-	names := make([]string, *rooms)
-	for r := range names {
-		names[r] = fmt.Sprintf("workspace:w%d", r)
-	}
-	f, o, err := openFleet(&c, *conns,
-		func(i int) string { return names[i%*rooms] },
-		func(i int) []string { return []string{fmt.Sprintf("w%d", i%*rooms)} }, stderr)
+	names, f, o, err := openRoomsFleet(&c, *conns, *rooms, stderr)
 	if err != nil {
 		return fail(stderr, "resume", err)
 	}
@@ -80,10 +74,7 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout+time.Minute)
 	defer cancel()
 	publishRooms(ctx, p, *rooms, 0, *before)
-	wantBefore := int64(0)
-	for i := range *conns {
-		wantBefore += p.stored(i % *rooms)
-	}
+	wantBefore := p.deliveries(*conns, *rooms)
 	if !f.waitDistinct(wantBefore, 5*time.Second, 30*time.Second) {
 		return fail(stderr, "resume", fmt.Errorf("before the restart only %d of %d deliveries arrived", f.get(cDistinct), wantBefore))
 	}
@@ -123,10 +114,7 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 	<-pubDone
 	resumedAll := rc.last()
 	caughtAll := time.Unix(0, int64(lastOf(f, func(c *counters) uint64 { return c.lastCaughtUp.Load() })))
-	want := int64(0)
-	for i := range *conns {
-		want += p.stored(i % *rooms)
-	}
+	want := p.deliveries(*conns, *rooms)
 	all := f.waitDistinct(want, 3*time.Second, 10*time.Second)
 	rc.stop()
 	f.close()
@@ -140,12 +128,7 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 	p.addTo(&r)
 	r.add("stop_s", "stop (signal "+*sigName+") → exited", round3(stopped.Sub(stopAt).Seconds()), "s")
 	r.add("restart_s", "exited → ready again", round3(ready.Sub(stopped).Seconds()), "s")
-	r.add("reconnects", "connections resumed", rc.resumed.Load(), "")
-	r.add("reconnect_failures", "failed reconnect attempts (retried)", rc.failures.Load(), "")
-	if e := rc.err(); e != "" {
-		r.add("reconnect_first_error", "first reconnect error", e, "")
-	}
-	r.add("recovered", "resumed joins answered recovered=true", rc.recovered.Load(), "")
+	rc.addTo(&r, "connections resumed")
 	r.add("all_resumed", "every client resumed and caught up in time", allBack, "")
 	if allBack {
 		r.add("resume_all_s", "ready → every client joined again", round3(resumedAll.Sub(ready).Seconds()), "s")
