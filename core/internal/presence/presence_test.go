@@ -197,14 +197,21 @@ func TestRacingNodesAnnounceOnce(t *testing.T) {
 	r := mustRoom(t, "project:p1")
 	a := listen(t, ns[0].b, r)
 	for round := range 20 {
+		// Arrive and Depart return once queued; each node makes its
+		// changes on its own workers, so the nodes race on the key while
+		// one node's arrival always precedes its departure.
 		for _, nd := range ns {
-			go nd.t.Arrive(r, "u1", auth.Display{})
+			nd.t.Arrive(r, "u1", auth.Display{})
 		}
 		poll.Until(t, "every node to hold u1", func() bool { return holders(ns[0].t, r, "u1") == len(ns) })
 		for _, nd := range ns {
-			go nd.t.Depart(r, "u1")
+			nd.t.Depart(r, "u1")
 		}
 		poll.Until(t, "the leave", func() bool { return len(a.list()) >= 2*round+2 })
+		// The leave travels apart from the key's watch: wait for the
+		// mirror to show the set empty, or the next round's "every node
+		// holds u1" could be this round's stale state.
+		poll.Until(t, "the mirror to see the set empty", func() bool { return holders(ns[0].t, r, "u1") == 0 })
 	}
 	// Drain: nothing more comes once every change is made.
 	for _, nd := range ns {
