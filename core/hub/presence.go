@@ -2,6 +2,7 @@ package hub
 
 import (
 	"encoding/json"
+	"sort"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/core/event"
@@ -30,10 +31,12 @@ type PresenceSink interface {
 }
 
 // presenceData is the data of a presence event (docs/PROTOCOL.md §8): the
-// user id and the display claims the token has, absent ones omitted.
+// user id and the display claims the token has, absent ones omitted,
+// and the room.
 type presenceData struct {
 	UserID string `json:"userId"`
 	auth.Display
+	Room string `json:"room"`
 }
 
 // presence announces a user's arrival or departure to a room on every node,
@@ -51,7 +54,7 @@ func (h *Hub) presence(r room.Room, typ string, p *auth.Principal) {
 	if h.closed.Load() {
 		return
 	}
-	data, _ := json.Marshal(presenceData{UserID: user, Display: p.Display})
+	data, _ := json.Marshal(presenceData{UserID: user, Display: p.Display, Room: r.String()})
 	env := event.New("switchboard/presence", typ, data)
 	env.Subject = r.String()
 	env.Actor = user
@@ -63,4 +66,42 @@ func (h *Hub) presence(r room.Room, typ string, p *auth.Principal) {
 	if err := h.broker.PublishLive(r, typ, b); err != nil {
 		h.log.Warn("presence not published", "room", r.String(), "type", typ, "err", err)
 	}
+}
+
+// SetPresenceSink makes s the sink presence goes through (see
+// PresenceSink); nil: the hub announces arrivals and departures itself,
+// from its own counts, which is right only where this node is the whole
+// cluster. Call it before the first client connects.
+func (h *Hub) SetPresenceSink(s PresenceSink) { h.presenceSink = s }
+
+// PresentUser is a user present in a room, as the presence listing shows
+// them (docs/PROTOCOL.md §8).
+type PresentUser struct {
+	UserID string `json:"userId"`
+	auth.Display
+}
+
+// PresentUsers lists the users whose arrival in r this node announced and
+// who have not left, sorted by id, each shown as announced: the listing of
+// a node without a presence sink.
+func (h *Hub) PresentUsers(r room.Room) []PresentUser {
+	name := r.String()
+	sh := h.shard(name)
+	sh.mu.Lock()
+	rs := sh.rooms[name]
+	sh.mu.Unlock()
+	if rs == nil {
+		return nil
+	}
+	rs.mu.RLock()
+	var out []PresentUser
+	for _, mb := range rs.members {
+		if mb.announced {
+			p := mb.c.Principal()
+			out = append(out, PresentUser{UserID: p.User, Display: p.Display})
+		}
+	}
+	rs.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out
 }

@@ -115,7 +115,7 @@ func (l *live) slow(sub *nats.Subscription) {
 // external NATS, each room keeps its own subscription, so that a node only
 // receives the rooms it has members in.
 func (b *Bus) startWildcard() error {
-	if b.ns == nil || b.opts.NATS.Cluster != nil || b.opts.NATS.Listen != "" {
+	if !b.Alone() {
 		return nil
 	}
 	sub, err := b.nc.ChanSubscribe(room.LiveWildcard, b.live.ch)
@@ -126,6 +126,13 @@ func (b *Bus) startWildcard() error {
 	b.live.wild, b.live.rooms = sub, map[string]*liveSub{}
 	b.live.mu.Unlock()
 	return b.nc.Flush()
+}
+
+// Alone reports whether this node can have no peer: its NATS server is
+// embedded, with no cluster routes and no client port, so no other node
+// can reach it.
+func (b *Bus) Alone() bool {
+	return b.ns != nil && b.opts.NATS.Cluster == nil && b.opts.NATS.Listen == ""
 }
 
 // roomHandle ends a room's entry in the wildcard's map, unless a newer
