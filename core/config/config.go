@@ -277,8 +277,10 @@ type Hub struct {
 	// writer goroutines). Zero turns direct writes off.
 	DirectWrites int `hcl:"direct_writes" json:"direct_writes"`
 	// PresenceFlush: how long a presence event may wait in a connection's
-	// queue so that several go out in one write (rooms filling up). Zero
-	// writes each at once.
+	// queue so that several go out in one write (rooms filling up; a
+	// presence event in a quiet room is written at once, see
+	// core/hub/lazy.go). Zero writes each at once. Default 1s: 250ms made
+	// 10,000 clients filling 100 rooms connect in 3.2 s instead of 2.65 s.
 	PresenceFlush hclconf.Duration `hcl:"presence_flush" json:"presence_flush"`
 	// AutoJoin lists the kinds of rooms a connection joins on connect,
 	// from its token, without a join frame (docs/PROTOCOL.md §2): "user"

@@ -62,7 +62,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			PresenceMaxMembers: 1000,
 			PresenceDebounce:   hclconf.Duration(5 * time.Second),
 			DirectWrites:       128,
-			PresenceFlush:      hclconf.Duration(250 * time.Millisecond),
+			PresenceFlush:      hclconf.Duration(time.Second),
 			AutoJoin:           []string{},
 		},
 		Transports: r.defaults(),

@@ -49,11 +49,15 @@ func (c *Client) pushLazy(b []byte) bool {
 	return true
 }
 
-// quietFactor: a room with no presence event for this many flush delays
-// is quiet (see above). While a room fills slowly (a busy machine: joins
-// further apart than the delay) its presence events still wait, and the
-// few that meet in a queue share a write.
-const quietFactor = 4
+// quietFactor: a room with no presence event for this many flush delays,
+// or for maxQuiet, whichever is shorter, is quiet (see above). While a
+// room fills slowly (a busy machine: joins further apart than the delay)
+// its presence events still wait, and the few that meet in a queue share
+// a write; a room where someone arrives now and then shows them at once.
+const (
+	quietFactor = 4
+	maxQuiet    = time.Second
+)
 
 // burst reports whether a presence event of rs, being dispatched now,
 // follows another of the room closely (then it waits, see above).
@@ -63,7 +67,7 @@ func (lf *lazyFlusher) burst(rs *roomState) bool {
 	}
 	now := time.Now().UnixNano()
 	last := rs.lastPresence.Swap(now)
-	return now-last < quietFactor*int64(lf.delay)
+	return now-last < int64(min(quietFactor*lf.delay, maxQuiet))
 }
 
 func (lf *lazyFlusher) add(c *Client) {
