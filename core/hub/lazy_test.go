@@ -166,3 +166,28 @@ func BenchmarkRoomFill(b *testing.B) {
 		})
 	}
 }
+
+// A room is quiet after quietFactor delays without presence, or after
+// maxQuiet, whichever is shorter: with a long delay, someone arriving now
+// and then is still shown at once.
+func TestPresenceQuietRoom(t *testing.T) {
+	for _, c := range []struct {
+		delay, since time.Duration
+		burst        bool
+	}{
+		{250 * time.Millisecond, 900 * time.Millisecond, true},
+		{250 * time.Millisecond, 1100 * time.Millisecond, false},
+		{100 * time.Millisecond, 300 * time.Millisecond, true},
+		{100 * time.Millisecond, 500 * time.Millisecond, false},
+		{time.Second, 900 * time.Millisecond, true},
+		{time.Second, 1500 * time.Millisecond, false}, // 4 s without the cap
+		{0, 0, false},
+	} {
+		lf := &lazyFlusher{delay: c.delay}
+		rs := &roomState{}
+		rs.lastPresence.Store(time.Now().Add(-c.since).UnixNano())
+		if got := lf.burst(rs); got != c.burst {
+			t.Errorf("delay %v, last presence %v ago: burst %v, want %v", c.delay, c.since, got, c.burst)
+		}
+	}
+}
