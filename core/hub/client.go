@@ -222,6 +222,7 @@ func (c *Client) writeLoop() {
 				return
 			}
 			c.writing = false
+			c.shrinkQueue()
 			c.mu.Unlock()
 			return
 		}
@@ -248,6 +249,23 @@ func (c *Client) writeLoop() {
 			c.queue = nil
 		}
 		c.mu.Unlock()
+	}
+}
+
+// keptQueue is the most frame slots an idle client keeps for its next
+// write (queue and spare each): a burst (a room filling, presence frames
+// waiting for the lazy flush) grows them to hundreds of slots, 24 bytes
+// each, which an idle connection would otherwise hold on to.
+const keptQueue = 8
+
+// shrinkQueue lets go of slots a burst left behind; c.mu is held and no
+// writer runs.
+func (c *Client) shrinkQueue() {
+	if cap(c.queue) > keptQueue {
+		c.queue = nil
+	}
+	if cap(c.spare) > keptQueue {
+		c.spare = nil
 	}
 }
 

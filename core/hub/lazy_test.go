@@ -191,3 +191,42 @@ func TestPresenceQuietRoom(t *testing.T) {
 		}
 	}
 }
+
+// A burst of presence frames grows the client's queue; once they are
+// written and the client is idle, it keeps at most keptQueue slots.
+func TestIdleClientLetsGoOfItsBurstQueue(t *testing.T) {
+	b := newMemBroker()
+	h := New(Options{Broker: b, Presence: true, PresenceFlush: time.Hour})
+	f := h.RegisterFormat("test", testFormat)
+	r := mustRoom(t, "workspace:w1")
+	s := newSink()
+	c := h.NewClient(&auth.Principal{User: "u0"}, f, s, 1<<20)
+	if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	poll.Until(t, "u0's own presence.join", func() bool { return s.frames.Load() == 1 })
+	const n = 100
+	for i := 1; i <= n; i++ {
+		o := h.NewClient(&auth.Principal{User: fmt.Sprint("u", i)}, f, newSink(), 1<<20)
+		if err := o.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll.Until(t, "the joins to wait in u0's queue", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return len(c.queue) == n
+	})
+	b.store(r, "x", []byte("after")) // wakes the writer: all go out together
+	poll.Until(t, "the joins and the event", func() bool { return s.frames.Load() == n+2 })
+	poll.Until(t, "the writer to end", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return !c.writing
+	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cap(c.queue) > keptQueue || cap(c.spare) > keptQueue {
+		t.Fatalf("idle client keeps %d + %d queue slots, want at most %d each", cap(c.queue), cap(c.spare), keptQueue)
+	}
+}
