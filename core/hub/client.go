@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/switchboard-rt/switchboard/core/auth"
 	"github.com/switchboard-rt/switchboard/schema/wire"
@@ -60,7 +59,9 @@ type Client struct {
 	ended    bool  // disconnected
 	reason   wire.Reason
 	done     chan struct{} // made on demand: most connections never ask
-	expiry   *time.Timer   // ends the client when its token expires (expiry.go)
+	// expIdx is the client's place in the hub's expiry queue, plus one (0:
+	// not queued); guarded by the queue's lock (expiry.go).
+	expIdx int
 	// ends is the token's deadline (grace included) in Unix nanoseconds, 0
 	// for none: the dispatcher delivers nothing at or past it, however
 	// late the expiry timer fires.
@@ -256,7 +257,7 @@ func (c *Client) writeLoop() {
 // write (queue and spare each): a burst (a room filling, presence frames
 // waiting for the lazy flush) grows them to hundreds of slots, 24 bytes
 // each, which an idle connection would otherwise hold on to.
-const keptQueue = 8
+const keptQueue = 4
 
 // shrinkQueue lets go of slots a burst left behind; c.mu is held and no
 // writer runs.
@@ -315,9 +316,7 @@ func (c *Client) stop(reason wire.Reason, drain bool) bool {
 func (c *Client) disconnect() {
 	c.mu.Lock()
 	reason := c.reason
-	if c.expiry != nil {
-		c.expiry.Stop()
-	}
+	c.hub.expiries.remove(c)
 	c.mu.Unlock()
 	c.leaveAll()
 	c.sink.Disconnect(reason)

@@ -167,3 +167,43 @@ func TestRefreshAfterExpiryRefused(t *testing.T) {
 		t.Fatalf("Refresh after expiry = %v, want token_expired", err)
 	}
 }
+
+// The clients share one expiry timer: each ends at its own deadline, a
+// refreshed one at its new deadline, and a client that disconnected first
+// leaves nothing queued.
+func TestExpiryQueue(t *testing.T) {
+	h, _, f := newExpiryHub(t, 0)
+	start := time.Now()
+	const n = 20
+	sinks := make([]*sink, n)
+	clients := make([]*Client, n)
+	for i := n - 1; i >= 0; i-- { // queued latest first: the heap orders them
+		sinks[i] = newSink()
+		clients[i] = h.NewClient(&auth.Principal{User: "u1", Expires: start.Add(time.Duration(100+20*i) * time.Millisecond)}, f, sinks[i], 1<<20)
+	}
+	late := newSink()
+	refreshed := h.NewClient(&auth.Principal{User: "u2", Expires: start.Add(100 * time.Millisecond)}, f, late, 1<<20)
+	if err := refreshed.Refresh(context.Background(), &auth.Principal{User: "u2", Expires: start.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	gone := h.NewClient(&auth.Principal{User: "u3", Expires: start.Add(time.Hour)}, f, newSink(), 1<<20)
+	gone.Close(wire.ReasonNormal)
+	for i, s := range sinks {
+		if got := waitDisconnect(t, s, 5*time.Second); got != wire.ReasonTokenExpired {
+			t.Fatalf("client %d: disconnect reason %+v, want token expired", i, got)
+		}
+		if at := start.Add(time.Duration(100+20*i) * time.Millisecond); time.Now().Before(at) {
+			t.Fatalf("client %d ended before its deadline %v", i, at)
+		}
+	}
+	select {
+	case r := <-late.reason:
+		t.Fatalf("the refreshed client ended at its first deadline: %+v", r)
+	default:
+	}
+	poll.Until(t, "the closed client to leave the queue", func() bool {
+		h.expiries.mu.Lock()
+		defer h.expiries.mu.Unlock()
+		return len(h.expiries.items) == 1 && h.expiries.items[0].c == refreshed
+	})
+}

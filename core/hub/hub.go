@@ -81,6 +81,7 @@ type Hub struct {
 	presenceMax  int
 	presenceSink PresenceSink
 	lazy         lazyFlusher
+	expiries     expiryQueue // the clients' token deadlines (expiry.go)
 
 	autoJoin  []string      // Options.AutoJoin
 	grace     time.Duration // ExpiryGrace
