@@ -15,25 +15,39 @@ import (
 	"github.com/switchboard-rt/switchboard/test/poll"
 )
 
-// Presence frames wait in the queue (PresenceFlush); the next frame that
-// wakes a writer takes them along, in one Flush, in order.
-func TestPresenceFramesGoWithTheNextWrite(t *testing.T) {
-	b := newMemBroker()
-	h := New(Options{Broker: b, Presence: true, PresenceFlush: time.Hour, DirectWrites: 128})
-	f := h.RegisterFormat("test", testFormat)
-	r := mustRoom(t, "workspace:w1")
-	s := newSink()
-	c := h.NewClient(&auth.Principal{User: "u0"}, f, s, 1<<20)
+// lazyRoom is a hub with presence flushed after flush, and u0 in
+// workspace:w1 with its own presence.join written to s.
+func lazyRoom(t *testing.T, flush time.Duration, direct int) (h *Hub, b *memBroker, f Format, r room.Room, s *sink, c *Client) {
+	t.Helper()
+	b = newMemBroker()
+	h = New(Options{Broker: b, Presence: true, PresenceFlush: flush, DirectWrites: direct})
+	f = h.RegisterFormat("test", testFormat)
+	r = mustRoom(t, "workspace:w1")
+	s = newSink()
+	c = h.NewClient(&auth.Principal{User: "u0"}, f, s, 1<<20)
 	if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	poll.Until(t, "u0's own presence.join", func() bool { return s.frames.Load() == 1 })
-	for i := 1; i <= 5; i++ {
+	return h, b, f, r, s, c
+}
+
+// joinUsers joins users u1..un to r, each on a client of its own.
+func joinUsers(t *testing.T, h *Hub, f Format, r room.Room, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
 		o := h.NewClient(&auth.Principal{User: fmt.Sprint("u", i)}, f, newSink(), 1<<20)
 		if err := o.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Presence frames wait in the queue (PresenceFlush); the next frame that
+// wakes a writer takes them along, in one Flush, in order.
+func TestPresenceFramesGoWithTheNextWrite(t *testing.T) {
+	h, b, f, r, s, _ := lazyRoom(t, time.Hour, 128)
+	joinUsers(t, h, f, r, 5)
 	b.store(r, "x", []byte("after"))
 	poll.Until(t, "the five joins and the event", func() bool { return s.frames.Load() == 7 })
 	s.mu.Lock()
@@ -59,23 +73,9 @@ func TestPresenceFramesGoWithTheNextWrite(t *testing.T) {
 // With nothing else to write, presence frames go out once PresenceFlush
 // has passed, together.
 func TestPresenceFramesFlushAfterTheDelay(t *testing.T) {
-	b := newMemBroker()
-	h := New(Options{Broker: b, Presence: true, PresenceFlush: 20 * time.Millisecond})
-	f := h.RegisterFormat("test", testFormat)
-	r := mustRoom(t, "workspace:w1")
-	s := newSink()
-	c := h.NewClient(&auth.Principal{User: "u0"}, f, s, 1<<20)
-	if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, "u0's own presence.join", func() bool { return s.frames.Load() == 1 })
+	h, _, f, r, s, _ := lazyRoom(t, 20*time.Millisecond, 0)
 	start := time.Now()
-	for i := 1; i <= 5; i++ {
-		o := h.NewClient(&auth.Principal{User: fmt.Sprint("u", i)}, f, newSink(), 1<<20)
-		if err := o.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinUsers(t, h, f, r, 5)
 	poll.Until(t, "the five joins", func() bool { return s.frames.Load() == 6 })
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("presence frames took %v", d)
@@ -195,23 +195,9 @@ func TestPresenceQuietRoom(t *testing.T) {
 // A burst of presence frames grows the client's queue; once they are
 // written and the client is idle, it keeps at most keptQueue slots.
 func TestIdleClientLetsGoOfItsBurstQueue(t *testing.T) {
-	b := newMemBroker()
-	h := New(Options{Broker: b, Presence: true, PresenceFlush: time.Hour})
-	f := h.RegisterFormat("test", testFormat)
-	r := mustRoom(t, "workspace:w1")
-	s := newSink()
-	c := h.NewClient(&auth.Principal{User: "u0"}, f, s, 1<<20)
-	if err := c.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	poll.Until(t, "u0's own presence.join", func() bool { return s.frames.Load() == 1 })
+	h, b, f, r, s, c := lazyRoom(t, time.Hour, 0)
 	const n = 100
-	for i := 1; i <= n; i++ {
-		o := h.NewClient(&auth.Principal{User: fmt.Sprint("u", i)}, f, newSink(), 1<<20)
-		if err := o.Join(context.Background(), []room.Room{r}, JoinOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	joinUsers(t, h, f, r, n)
 	poll.Until(t, "the joins to wait in u0's queue", func() bool {
 		c.mu.Lock()
 		defer c.mu.Unlock()
