@@ -255,7 +255,7 @@ func (c *Client) writeLoop() {
 
 // keptQueue is the most frame slots an idle client keeps for its next
 // write (queue and spare each): a burst (a room filling, presence frames
-// waiting for the lazy flush) grows them to hundreds of slots, 24 bytes
+// waiting for the lazy flush) grows them to dozens of slots, 24 bytes
 // each, which an idle connection would otherwise hold on to.
 const keptQueue = 4
 

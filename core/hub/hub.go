@@ -43,11 +43,6 @@ type Options struct {
 	// limit) skips them in rooms with more members on this node.
 	Presence           bool
 	PresenceMaxMembers int
-	// PresenceSink, when set, is told of each user's first connection in a
-	// room on this node and of their last one, and announces presence
-	// cluster-wide (core/internal/presence); nil: this node announces
-	// its own arrivals and departures.
-	PresenceSink PresenceSink
 	// PresenceFlush is how long a presence event may wait in a client's
 	// queue for other frames to be written with it (lazy.go;
 	// hub.presence_flush); 0 writes each at once.
@@ -124,7 +119,7 @@ func New(o Options) *Hub {
 	}
 	h := &Hub{broker: o.Broker, authz: o.Authorizer, metrics: o.Metrics,
 		log: o.Logger.With("component", "hub"), shards: make([]shard, n), mask: uint32(n - 1),
-		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, presenceSink: o.PresenceSink, directMax: o.DirectWrites, grace: o.ExpiryGrace,
+		presenceOn: o.Presence, presenceMax: o.PresenceMaxMembers, directMax: o.DirectWrites, grace: o.ExpiryGrace,
 		autoJoin: slices.Clone(o.AutoJoin), tracer: o.Tracer}
 	if b, ok := o.Broker.(interface{ LiveBacklog() int }); ok {
 		h.backlog = b.LiveBacklog

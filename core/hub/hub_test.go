@@ -323,7 +323,8 @@ func (s *recordSink) add(e string)                                 { s.mu.Lock()
 // who arrived in a large room is never announced.
 func TestPresenceDepartureFollowsAnnouncedArrival(t *testing.T) {
 	sink := &recordSink{}
-	h := New(Options{Broker: newMemBroker(), Presence: true, PresenceMaxMembers: 1, PresenceSink: sink})
+	h := New(Options{Broker: newMemBroker(), Presence: true, PresenceMaxMembers: 1})
+	h.SetPresenceSink(sink)
 	f := h.RegisterFormat("test", testFormat)
 	r := mustRoom(t, "workspace:w1")
 	c1 := h.NewClient(&auth.Principal{User: "u1"}, f, newSink(), 1<<20)

@@ -31,11 +31,9 @@ type PresenceSink interface {
 }
 
 // presenceData is the data of a presence event (docs/PROTOCOL.md §8): the
-// user id and the display claims the token has, absent ones omitted,
-// and the room.
+// user as the listing shows them, and the room.
 type presenceData struct {
-	UserID string `json:"userId"`
-	auth.Display
+	PresentUser
 	Room string `json:"room"`
 }
 
@@ -54,7 +52,7 @@ func (h *Hub) presence(r room.Room, typ string, p *auth.Principal) {
 	if h.closed.Load() {
 		return
 	}
-	data, _ := json.Marshal(presenceData{UserID: user, Display: p.Display, Room: r.String()})
+	data, _ := json.Marshal(presenceData{PresentUser{UserID: user, Display: p.Display}, r.String()})
 	env := event.New("switchboard/presence", typ, data)
 	env.Subject = r.String()
 	env.Actor = user
@@ -69,7 +67,7 @@ func (h *Hub) presence(r room.Room, typ string, p *auth.Principal) {
 }
 
 // SetPresenceSink makes s the sink presence goes through (see
-// PresenceSink); nil: the hub announces arrivals and departures itself,
+// PresenceSink); none (the default): the hub announces arrivals and departures itself,
 // from its own counts, which is right only where this node is the whole
 // cluster. Call it before the first client connects.
 func (h *Hub) SetPresenceSink(s PresenceSink) { h.presenceSink = s }
