@@ -274,9 +274,7 @@ type Hub struct {
 	PresenceDebounce hclconf.Duration `hcl:"presence_debounce" json:"presence_debounce"`
 	// DirectWrites: how many members of a room the dispatcher writes to
 	// itself per live event, when they are idle (the rest go through
-	// writer goroutines). Zero, the default, turns direct writes off:
-	// they save ~5% CPU at modest rates but serialize the writes of a
-	// room on one goroutine, which doubled the p99 (REFERENCE.md).
+	// writer goroutines). Zero turns direct writes off.
 	DirectWrites int `hcl:"direct_writes" json:"direct_writes"`
 	// PresenceFlush: how long a presence event may wait in a connection's
 	// queue so that several go out in one write (rooms filling up; a

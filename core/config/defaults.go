@@ -61,7 +61,7 @@ func (r *TransportRegistry) DefaultConfig() *Config {
 			Presence:           true,
 			PresenceMaxMembers: 1000,
 			PresenceDebounce:   hclconf.Duration(5 * time.Second),
-			DirectWrites:       0,
+			DirectWrites:       128,
 			PresenceFlush:      hclconf.Duration(time.Second),
 			AutoJoin:           []string{},
 		},
