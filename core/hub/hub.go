@@ -27,7 +27,7 @@ type Broker interface {
 	SubscribeLive(r room.Room, cb func(*nats.Msg), lost func()) (interface{ Unsubscribe() error }, error)
 	PublishLive(r room.Room, typ string, data []byte) error
 	Position(ctx context.Context) (bus.Position, error)
-	Replay(ctx context.Context, rooms []room.Room, since uint64, fn func(bus.Live) error) (uint64, error)
+	Replay(ctx context.Context, rooms []room.Room, since, until uint64, fn func(bus.Live) error) (uint64, error)
 }
 
 var _ Broker = (*bus.Bus)(nil)

@@ -93,7 +93,7 @@ func (b *memBroker) Position(context.Context) (bus.Position, error) {
 	return bus.Position{First: 1, Last: b.seq}, nil
 }
 
-func (b *memBroker) Replay(_ context.Context, _ []room.Room, since uint64, _ func(bus.Live) error) (uint64, error) {
+func (b *memBroker) Replay(_ context.Context, _ []room.Room, since, _ uint64, _ func(bus.Live) error) (uint64, error) {
 	return since, nil
 }
 

@@ -83,7 +83,10 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 	}
 	if o.Since != nil {
 		enc := c.hub.formats[c.format].enc
-		last, err = c.hub.broker.Replay(ctx, rooms, last, func(l bus.Live) error {
+		// Up to pos.Last only: what was stored after it arrives live (see
+		// bus.Bus.Replay), and the buffered live copies up to it are
+		// dropped by finish as replayed.
+		_, err = c.hub.broker.Replay(ctx, rooms, last, pos.Last, func(l bus.Live) error {
 			ev := Event{Seq: l.Seq, Type: l.Type, Data: l.Data}
 			if r, err := roomOfReplay(rooms, l); err == nil {
 				ev.Room = r
@@ -107,6 +110,7 @@ func (c *Client) Join(ctx context.Context, rooms []room.Room, o JoinOptions) err
 			c.Close(wire.ReasonInternal)
 			return fmt.Errorf("hub: join: replay: %w", err)
 		}
+		last = pos.Last
 	}
 	finish(mbs, last)
 	return nil

@@ -97,7 +97,11 @@ func (r *recorder) waitStored(t *testing.T, n int) []sbclient.Event {
 		select {
 		case <-r.notify:
 		case <-timeout:
-			t.Fatalf("got %d stored events, want %d", len(r.stored()), n)
+			var seqs []string
+			for _, e := range r.stored() {
+				seqs = append(seqs, fmt.Sprintf("%s@%d", e.Room, e.Seq))
+			}
+			t.Fatalf("got %d stored events, want %d: %v", len(seqs), n, seqs)
 		}
 	}
 }

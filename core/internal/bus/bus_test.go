@@ -152,7 +152,7 @@ func TestReplayMerged(t *testing.T) {
 	}
 	ctx := context.Background()
 	var got []uint64
-	last, err := b.Replay(ctx, []room.Room{x, a}, 4, func(l Live) error {
+	last, err := b.Replay(ctx, []room.Room{x, a}, 4, 12, func(l Live) error {
 		if _, err := room.FromSubject(l.Subject); err != nil || l.Type != "demo.note" {
 			t.Errorf("replayed %+v", l)
 		}
@@ -163,18 +163,52 @@ func TestReplayMerged(t *testing.T) {
 		t.Fatalf("Replay after 4 = %v, last %d, %v; want %v", got, last, err, want)
 	}
 	// Nothing after since: fn is not called and since comes back.
-	if last, err := b.Replay(ctx, []room.Room{a}, 12, func(Live) error { t.Error("called"); return nil }); err != nil || last != 12 {
+	if last, err := b.Replay(ctx, []room.Room{a}, 12, 12, func(Live) error { t.Error("called"); return nil }); err != nil || last != 12 {
 		t.Fatalf("empty Replay = %d, %v; want 12", last, err)
 	}
 	// fn's error stops the replay at that event.
 	stop := errors.New("stop")
-	if last, err := b.Replay(ctx, []room.Room{a, w, x}, 0, func(l Live) error {
+	if last, err := b.Replay(ctx, []room.Room{a, w, x}, 0, 12, func(l Live) error {
 		if l.Seq == 3 {
 			return stop
 		}
 		return nil
 	}); !errors.Is(err, stop) || last != 3 {
 		t.Fatalf("Replay stopped = %d, %v; want 3, stop", last, err)
+	}
+}
+
+// TestReplayUntil: a replay stops at until, in every room, even while
+// events are stored meanwhile. Before it had a bound, a room whose cursor
+// had ended missed the event stored meanwhile (4 below) while another
+// room's cursor went past it (to 5): the join took 5 as replayed in every
+// room and dropped the live copy of 4 (an SSE resume of two rooms lost
+// it).
+func TestReplayUntil(t *testing.T) {
+	b := open(t, nil)
+	a, w := mustRoom(t, "project:a"), mustRoom(t, "workspace:w")
+	publish(t, b, msg(a, "", 1))
+	publish(t, b, msg(w, "", 2))
+	publish(t, b, msg(w, "", 3))
+	var got []uint64
+	last, err := b.Replay(context.Background(), []room.Room{a, w}, 0, 3, func(l Live) error {
+		got = append(got, l.Seq)
+		if l.Seq == 2 { // a's cursor has ended; w's is at 3
+			publish(t, b, msg(a, "", 4))
+			publish(t, b, msg(w, "", 5))
+		}
+		return nil
+	})
+	if err != nil || fmt.Sprint(got) != "[1 2 3]" || last != 3 {
+		t.Fatalf("Replay(0, until 3) = %v, last %d, %v; want [1 2 3], last 3", got, last, err)
+	}
+	// Stored events past until are left to live delivery.
+	got = nil
+	if last, err := b.Replay(context.Background(), []room.Room{a, w}, 1, 4, func(l Live) error {
+		got = append(got, l.Seq)
+		return nil
+	}); err != nil || fmt.Sprint(got) != "[2 3 4]" || last != 4 {
+		t.Fatalf("Replay(1, until 4) = %v, last %d, %v; want [2 3 4], last 4", got, last, err)
 	}
 }
 

@@ -107,19 +107,25 @@ func (b *Bus) readPosition(ctx context.Context) (Position, error) {
 }
 
 // Replay calls fn, in sequence order, for every stored event of rooms with
-// a sequence greater than since, up to the end of history at the time of
-// the call (events stored meanwhile may be included too). It returns the
-// last sequence passed to fn (or since).
+// a sequence greater than since and at most until, and returns the last
+// sequence passed to fn (or since).
+//
+// until is the end of history that the caller's live delivery starts
+// after (hub.Client.Join reads it with Position once its members buffer
+// live events). Events stored past it are not replayed: they arrive live.
+// Without the bound, a room whose cursor had reached its end would miss an
+// event stored meanwhile, while another room's cursor, still reading, went
+// past that event's sequence, and the caller, taking the last sequence
+// replayed as covering every room, would drop its live copy.
 //
 // It reads with direct gets ("the first message of subject S at or after
 // sequence N"), answered from the stream's state, one room cursor each,
-// merged by sequence: no consumer is created, and the end of history is
-// known exactly.
-func (b *Bus) Replay(ctx context.Context, rooms []room.Room, since uint64, fn func(Live) error) (uint64, error) {
+// merged by sequence: no consumer is created.
+func (b *Bus) Replay(ctx context.Context, rooms []room.Room, since, until uint64, fn func(Live) error) (uint64, error) {
 	cursors := make([]*cursor, 0, len(rooms))
 	for _, r := range rooms {
 		c := &cursor{subj: r.HistorySubject()}
-		if err := b.advance(ctx, c, since+1); err != nil {
+		if err := b.advance(ctx, c, since+1, until); err != nil {
 			return since, err
 		}
 		if c.msg != nil {
@@ -140,7 +146,7 @@ func (b *Bus) Replay(ctx context.Context, rooms []room.Room, since uint64, fn fu
 		if err := fn(Live{Subject: m.Subject, Seq: m.Sequence, Type: m.Header.Get(HeaderType), Data: m.Data}); err != nil {
 			return last, err
 		}
-		if err := b.advance(ctx, c, m.Sequence+1); err != nil {
+		if err := b.advance(ctx, c, m.Sequence+1, until); err != nil {
 			return last, err
 		}
 		if c.msg == nil {
@@ -156,16 +162,22 @@ type cursor struct {
 	msg  *jetstream.RawStreamMsg // next message, nil at the end
 }
 
-// advance loads the first message of c's subject at or after seq.
-func (b *Bus) advance(ctx context.Context, c *cursor, seq uint64) error {
+// advance loads the first message of c's subject at or after seq; nil
+// when there is none up to until.
+func (b *Bus) advance(ctx context.Context, c *cursor, seq, until uint64) error {
+	c.msg = nil
+	if seq > until {
+		return nil
+	}
 	m, err := b.stream.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(c.subj))
 	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		c.msg = nil
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("bus: replay %s: %w", c.subj, err)
 	}
-	c.msg = m
+	if m.Sequence <= until {
+		c.msg = m
+	}
 	return nil
 }
