@@ -5,7 +5,7 @@ BIN      := bin
 PKGS     := ./...
 TESTFLAGS ?= -race -count=1 -timeout 8m
 
-.PHONY: all build run cluster test test-js lint fmt bench bench-go fuzz generate generate-ts clean cluster-pg-soak
+.PHONY: all build run cluster test test-js lint fmt bench bench-centrifugo centrifugo bench-go fuzz generate generate-ts clean cluster-pg-soak
 
 all: build
 
@@ -82,6 +82,17 @@ fuzz:
 BENCHFLAGS ?=
 bench: build
 	./$(BIN)/switchboard-load bench --bin $(BIN)/switchboard $(BENCHFLAGS)
+
+# make bench with a third column: Centrifugo (the version the performance
+# issue measured), built from the Go module proxy into bin/ (a few minutes
+# the first time) and started fresh for every run like the others.
+CENTRIFUGO_VERSION := v6.9.1
+centrifugo: $(BIN)/centrifugo
+$(BIN)/centrifugo:
+	GOBIN=$(abspath $(BIN)) GOFLAGS= $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION)
+
+bench-centrifugo: build $(BIN)/centrifugo
+	./$(BIN)/switchboard-load bench --bin $(BIN)/switchboard --centrifugo-bin $(BIN)/centrifugo $(BENCHFLAGS)
 
 # Go benchmarks: hub fan-out at 1/100/1000 members and the transports' encoders.
 bench-go:

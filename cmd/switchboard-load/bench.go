@@ -34,6 +34,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&b.opts.apiKey, "api-key", "dev-only-insecure-api-key", "publisher API key")
 	fs.StringVar(&b.otherURL, "other-url", "", "also drive this server, which speaks our protocol (docs/PROTOCOL.md §3, §10), at this base URL (loopback); it is not restarted (no resume)")
 	fs.IntVar(&b.otherPID, "other-pid", 0, "PID of the --other-url server, for its CPU and RSS from /proc (else its /metrics)")
+	fs.StringVar(&b.opts.centrifugoBin, "centrifugo-bin", "", "also start this Centrifugo binary (make bench-centrifugo builds one) as the other column, fresh for every run like the others (memory engine, no history, no presence; not with --other-url)")
+	fs.StringVar(&b.otherProtocol, "other-protocol", protoSwitchboard, "what the --other-url server speaks: switchboard or centrifugo (see switchboard-load fanout --help, --protocol)")
 	workloads := fs.String("workloads", strings.Join(workloadNames(), ","), "comma-separated workloads to run")
 	fs.IntVar(&b.runs, "runs", 1, "runs of each workload; the table gives medians (ratios: the median of the per-run ratios)")
 	fs.IntVar(&b.conns, "conns", 10000, "connections of every workload but scaling (rooms of 100)")
@@ -77,6 +79,18 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			return usageErr(stderr, "bench", err)
 		}
 	}
+	if b.opts.centrifugoBin != "" {
+		if b.otherURL != "" {
+			return usageErr(stderr, "bench", errors.New("--centrifugo-bin and --other-url: one other server at a time"))
+		}
+		if _, err := os.Stat(b.opts.centrifugoBin); err != nil {
+			return usageErr(stderr, "bench", fmt.Errorf("--centrifugo-bin: %w", err))
+		}
+		b.otherProtocol = protoCentrifugo
+	}
+	if b.otherProtocol != protoSwitchboard && b.otherProtocol != protoCentrifugo {
+		return usageErr(stderr, "bench", fmt.Errorf("--other-protocol: want %s or %s, got %q", protoSwitchboard, protoCentrifugo, b.otherProtocol))
+	}
 	for w := range strings.SplitSeq(*workloads, ",") {
 		w = strings.TrimSpace(w)
 		if w == "" {
@@ -103,7 +117,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	start := time.Now()
 	cols := []string{"switchboard", "floor"}
-	if b.otherURL != "" {
+	if b.hasOther() {
 		cols = append(cols, "other")
 	}
 	var rows []tableRow
@@ -111,23 +125,27 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		rows = append(rows, b.workload(w, cols)...)
 	}
 	fmt.Fprint(stdout, b.header(time.Since(start)))
-	fmt.Fprint(stdout, formatTable(rows, b.otherURL != ""))
+	fmt.Fprint(stdout, formatTable(rows, b.hasOther()))
 	return exitOK
 }
 
+// hasOther reports whether the table has a third server's column.
+func (b *bench) hasOther() bool { return b.otherURL != "" || b.opts.centrifugoBin != "" }
+
 type bench struct {
-	opts        launchOpts
-	otherURL    string
-	otherPID    int
-	runs        int
-	conns       int
-	duration    time.Duration
-	burstEvents int
-	sizes       []int
-	workloads   []string
-	stderr      io.Writer
-	raw         io.Writer
-	failures    []string
+	opts          launchOpts
+	otherURL      string
+	otherPID      int
+	otherProtocol string
+	runs          int
+	conns         int
+	duration      time.Duration
+	burstEvents   int
+	sizes         []int
+	workloads     []string
+	stderr        io.Writer
+	raw           io.Writer
+	failures      []string
 }
 
 func workloadNames() []string {
@@ -332,8 +350,15 @@ func (b *bench) runOne(st scenarioRun, col string) (result, error) {
 		if col == "floor" {
 			args = append(args, "--after-events", "0")
 		}
+	case col == "other" && b.opts.centrifugoBin != "":
+		tg, err := startTarget("centrifugo", b.opts)
+		if err != nil {
+			return nil, err
+		}
+		defer tg.close()
+		args = append(args, "--url", tg.url, "--server-pid", itoa(tg.pid()), "--protocol", protoCentrifugo)
 	case col == "other":
-		args = append(args, "--url", b.otherURL)
+		args = append(args, "--url", b.otherURL, "--protocol", b.otherProtocol)
 		if b.otherPID > 0 {
 			args = append(args, "--server-pid", itoa(b.otherPID))
 		}
@@ -414,16 +439,19 @@ func (b *bench) header(took time.Duration) string {
 	}
 	fmt.Fprintf(&h, "switchboard-load bench, %s: %d CPUs (%s), Linux %s, %s\n", time.Now().UTC().Format(time.RFC3339), runtime.NumCPU(), model, kernel, runtime.Version())
 	fmt.Fprintf(&h, "switchboard: %s; floor: this tool's `floor` (one write per member per event, no queue, no history, no presence)", b.opts.bin)
-	if b.otherURL != "" {
-		fmt.Fprintf(&h, "; other: %s", b.otherURL)
+	switch {
+	case b.opts.centrifugoBin != "":
+		fmt.Fprintf(&h, "; other: Centrifugo (%s, a fresh process per run: memory engine, no history, no presence)", b.opts.centrifugoBin)
+	case b.otherURL != "":
+		fmt.Fprintf(&h, "; other: %s (%s protocol)", b.otherURL, b.otherProtocol)
 	}
 	fmt.Fprintf(&h, "\n%d run(s) per workload, medians; switchboard / floor is the median of the per-run ratios", b.runs)
-	if b.otherURL != "" {
+	if b.hasOther() {
 		h.WriteString(", switchboard / other the ratio of the medians")
 	}
 	fmt.Fprintf(&h, "; took %s\n", took.Round(time.Second))
 	cols := "switchboard / floor"
-	if b.otherURL != "" {
+	if b.hasOther() {
 		cols += " / other"
 	}
 	fmt.Fprintf(&h, "load tool CPU, other processes' CPU: cores used in the measured window by this tool and by every other process (noise), %s\n", cols)

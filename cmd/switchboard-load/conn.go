@@ -83,6 +83,9 @@ func (c *client) setup(ctx context.Context, token string) error {
 		wsURL = c.f.c.wsURL
 	}
 	c.joined, c.welcomed, c.pending, c.frag = false, false, nil, nil
+	if c.f.c.protocol == protoCentrifugo {
+		return c.setupCentrifugo(ctx, wsURL, token, deadline)
+	}
 	conn, err := sbclient.DialWS(ctx, wsURL, sbclient.DialOptions{
 		Token: token, Timeout: c.f.c.dialTimeout, ReadBufferSize: c.f.c.readBuf})
 	if err != nil {
@@ -214,6 +217,9 @@ var eventPrefix = []byte(`{"op":"event","room":"`)
 
 // handle takes one text message received at now.
 func (c *client) handle(p []byte, now time.Time) error {
+	if c.f.c.protocol == protoCentrifugo {
+		return c.handleCentrifugo(p, now)
+	}
 	st := c.st
 	st.n[cFrames].Add(1)
 	if rest, ok := bytes.CutPrefix(p, eventPrefix); ok {

@@ -79,15 +79,31 @@ func (c *client) event(p []byte, now time.Time) {
 		}
 		return
 	}
-	if string(rm) != c.room {
-		st.n[cForeign].Add(1)
-		c.f.note("event of room " + string(rm) + " on a member of " + c.room)
+	if !c.ownRoom(rm) {
 		return
 	}
 	if seq <= c.lastSeq {
 		st.n[cSeqRegress].Add(1)
 	}
 	c.lastSeq = max(c.lastSeq, seq)
+	c.loadData(p, now)
+}
+
+// ownRoom reports whether rm is the room whose events c tracks, and counts
+// a foreign event otherwise.
+func (c *client) ownRoom(rm []byte) bool {
+	if string(rm) == c.room {
+		return true
+	}
+	c.st.n[cForeign].Add(1)
+	c.f.note("event of room " + string(rm) + " on a member of " + c.room)
+	return false
+}
+
+// loadData records the delivery of the tool's event whose frame ends with
+// p: the last "data":{"t":T,"n":K} in it is the event's.
+func (c *client) loadData(p []byte, now time.Time) {
+	st := c.st
 	d := bytes.LastIndex(p, []byte(`"data":{"t":`))
 	if d < 0 {
 		st.n[cBad].Add(1)

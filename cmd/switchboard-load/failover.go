@@ -52,6 +52,8 @@ func runFailover(args []string, stdout, stderr io.Writer) int {
 	}
 	total := int(float64(*rate) * (*before + *after).Seconds())
 	switch {
+	case c.protocol != protoSwitchboard:
+		return usageErr(stderr, "failover", errors.New("--protocol: resuming with since is Switchboard's protocol"))
 	case *killPID <= 0 || len(survivors) == 0 || c.pubURL == "":
 		return usageErr(stderr, "failover", errors.New("--kill-pid, --fallback and --publish-url (a surviving node) are required"))
 	case *rooms < 1 || *rooms > 10000 || *rate < 1 || *rate > 100000:

@@ -12,7 +12,7 @@
 //
 // Scenarios:
 //
-//	bench  --bin BIN [--config FILE] [--quick] [--runs N] [--workloads LIST] [--other-url URL]
+//	bench  --bin BIN [--config FILE] [--quick] [--runs N] [--workloads LIST] [--other-url URL | --centrifugo-bin BIN]
 //	    `make bench`. For each workload (connect, fanout, fanout-max,
 //	    burst, idle, idle3, resume, scaling) and each of --runs runs it
 //	    starts a fresh Switchboard node (BIN serve with FILE or a minimal
@@ -24,7 +24,9 @@
 //	    the load tool's own CPU and that of other processes (noise) in
 //	    each window. --other-url adds a column for another server that
 //	    speaks our protocol (not restarted: no resume figure; --other-pid
-//	    for its CPU and RSS from /proc). Sizes: --conns (10,000: rooms of
+//	    for its CPU and RSS from /proc; --other-protocol centrifugo for a
+//	    Centrifugo there); --centrifugo-bin makes that column a Centrifugo
+//	    started fresh for every run (make bench-centrifugo). Sizes: --conns (10,000: rooms of
 //	    100), --scaling-sizes (1000,5000,10000,19000), --duration (10 s),
 //	    --burst-events (200); --quick is 1,000 connections and short
 //	    windows. --raw FILE keeps every scenario's JSON report.
@@ -162,6 +164,10 @@ type common struct {
 	// members takes it seconds).
 	publishTimeout time.Duration
 
+	// protocol is what the server speaks: protoSwitchboard (docs/PROTOCOL.md
+	// §3, §10) or protoCentrifugo (see centrifugo.go).
+	protocol string
+
 	base    *url.URL // parsed --url
 	pubBase *url.URL // parsed --publish-url, else base
 	wsURL   string   // ws://host/v1/ws
@@ -187,6 +193,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write this tool's CPU profile to FILE (to see the client's own cost)")
 	fs.DurationVar(&c.publishTimeout, "publish-timeout", 2*time.Minute, "bound on one publish call (a server that writes before it answers, like the floor, takes long on big batches)")
 	fs.IntVar(&c.users, "users", 0, "distinct users; connection i is user u<i mod users> (0: one user per connection)")
+	fs.StringVar(&c.protocol, "protocol", protoSwitchboard, "what the server speaks: switchboard (docs/PROTOCOL.md §3, §10) or centrifugo (its JSON client protocol at /connection/websocket and its HTTP API at /api; rooms are channels)")
 }
 
 // check validates the common flags once parsed; conns is how many
@@ -197,7 +204,14 @@ func (c *common) check(conns int) error {
 		return err
 	}
 	c.base, c.pubBase = u, u
-	c.wsURL = "ws://" + u.Host + "/v1/ws"
+	switch c.protocol {
+	case protoSwitchboard:
+		c.wsURL = "ws://" + u.Host + "/v1/ws"
+	case protoCentrifugo:
+		c.wsURL = "ws://" + u.Host + centrifugoWSPath
+	default:
+		return fmt.Errorf("--protocol: want %s or %s, got %q", protoSwitchboard, protoCentrifugo, c.protocol)
+	}
 	if c.pubURL != "" {
 		if c.pubBase, err = loopbackURL("--publish-url", c.pubURL); err != nil {
 			return err
@@ -314,7 +328,7 @@ func init() {
 		{"resume", "--target switchboard|floor --bin BIN --conns N --rooms R", runResume},
 		{"failover", "--conns N --kill-pid PID --fallback URL,URL --publish-url URL", runFailover},
 		{"floor", "--listen ADDR", runFloor},
-		{"bench", "--bin BIN [--quick] [--runs N] [--workloads LIST] [--other-url URL]", runBench},
+		{"bench", "--bin BIN [--quick] [--runs N] [--workloads LIST] [--other-url URL | --centrifugo-bin BIN]", runBench},
 	}
 }
 

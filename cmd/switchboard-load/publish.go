@@ -33,6 +33,10 @@ type publisher struct {
 	errEvents atomic.Int64
 	callLat   histogram // HTTP round trip of one call
 
+	// centrifugo: publish through Centrifugo's HTTP API (centrifugo.go)
+	// instead of POST /v1/publish.
+	centrifugo bool
+
 	mu       sync.Mutex
 	firstErr string
 	okByRoom []int64 // events stored per room
@@ -46,14 +50,21 @@ func newPublisher(c *common, rooms []string, conns int) *publisher {
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}
-	return &publisher{url: c.pubBase.String() + "/v1/publish", key: c.apiKey, rooms: rooms,
+	p := &publisher{url: c.pubBase.String() + "/v1/publish", key: c.apiKey, rooms: rooms,
 		client: &http.Client{Transport: tr, Timeout: c.publishTimeout}, okByRoom: make([]int64, len(rooms))}
+	if c.protocol == protoCentrifugo {
+		p.centrifugo, p.url = true, c.pubBase.String()+centrifugoAPIPath
+	}
+	return p
 }
 
 // body encodes evs as one event object (one event) or a batch array; each
 // event's data is {"t":<now in ns>,"n":<per-room index>}, stamped here,
 // just before the request is sent.
 func (p *publisher) body(buf []byte, evs []pubEvent) []byte {
+	if p.centrifugo {
+		return p.centrifugoBody(buf, evs)
+	}
 	b := buf[:0]
 	if len(evs) > 1 {
 		b = append(b, '[')
@@ -80,7 +91,11 @@ func (p *publisher) body(buf []byte, evs []pubEvent) []byte {
 func (p *publisher) send(ctx context.Context, buf []byte, evs []pubEvent) ([]byte, bool) {
 	body := p.body(buf, evs)
 	t0 := time.Now()
-	err := p.post(ctx, body)
+	url := p.url
+	if p.centrifugo {
+		url = centrifugoAPIURL(p.url, len(evs))
+	}
+	err := p.post(ctx, url, body)
 	p.callLat.record(time.Since(t0))
 	p.calls.Add(1)
 	if err != nil {
@@ -101,8 +116,8 @@ func (p *publisher) send(ctx context.Context, buf []byte, evs []pubEvent) ([]byt
 	return body, true
 }
 
-func (p *publisher) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+func (p *publisher) post(ctx context.Context, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -116,6 +131,9 @@ func (p *publisher) post(ctx context.Context, body []byte) error {
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("publish: %s: %s", resp.Status, truncate(msg))
+	}
+	if p.centrifugo {
+		return centrifugoAPIError(msg)
 	}
 	return nil
 }

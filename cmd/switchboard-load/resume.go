@@ -50,6 +50,8 @@ func runResume(args []string, stdout, stderr io.Writer) int {
 		return usageErr(stderr, "resume", errors.New("--rooms 1..10000, --before-events 1..1000, --after-events 0..1000"))
 	case *reconnectors < 1 || *reconnectors > 4096 || *retry <= 0 || *timeout <= 0:
 		return usageErr(stderr, "resume", errors.New("--reconnectors 1..4096; --retry, --resume-timeout > 0"))
+	case c.protocol != protoSwitchboard:
+		return usageErr(stderr, "resume", errors.New("--protocol: resuming with since is Switchboard's protocol"))
 	}
 	tg, err := startTarget(*kind, launchOpts{bin: *bin, config: *cfg, secret: c.secret, apiKey: c.apiKey})
 	if err != nil {

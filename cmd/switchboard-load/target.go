@@ -18,7 +18,7 @@ import (
 // binary's `floor` subcommand). The tool may stop and start it again on
 // the same port and data dir (the resume storm).
 type target struct {
-	kind string // "switchboard" or "floor"
+	kind string // "switchboard", "floor" or "centrifugo"
 	url  string // http://127.0.0.1:PORT
 	addr string // 127.0.0.1:PORT
 	cmd  *exec.Cmd
@@ -27,14 +27,20 @@ type target struct {
 	env  []string
 	dir  string // temp dir: config, data, log
 	done chan struct{}
+	// ready is the path that answers 200 once the process serves
+	// ("/readyz"; Centrifugo's "/health").
+	ready string
 }
 
 // launchOpts says how to start targets.
 type launchOpts struct {
 	bin    string // switchboard binary
 	config string // base config for switchboard ("" a minimal one)
-	secret string
-	apiKey string
+	// centrifugoBin is a Centrifugo binary (kind "centrifugo"), started
+	// with centrifugoConfig.
+	centrifugoBin string
+	secret        string
+	apiKey        string
 }
 
 // freeAddr picks a loopback port that is free now.
@@ -58,7 +64,7 @@ func startTarget(kind string, o launchOpts) (*target, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	t := &target{kind: kind, addr: addr, url: "http://" + addr, dir: dir}
+	t := &target{kind: kind, addr: addr, url: "http://" + addr, dir: dir, ready: "/readyz"}
 	switch kind {
 	case "switchboard":
 		cfg := o.config
@@ -81,6 +87,14 @@ func startTarget(kind string, o launchOpts) (*target, error) {
 		}
 		t.args = []string{self, "floor", "--listen", addr, "--secret", o.secret}
 		t.env = append(os.Environ(), mainEnv+"=1")
+	case "centrifugo":
+		cfg := dir + "/config.json"
+		if err := os.WriteFile(cfg, centrifugoConfig(addr, o.secret, o.apiKey), 0o600); err != nil {
+			os.RemoveAll(dir)
+			return nil, err
+		}
+		t.args = []string{o.centrifugoBin, "--config", cfg}
+		t.env, t.ready = os.Environ(), "/health"
 	default:
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("unknown target %q", kind)
@@ -111,7 +125,7 @@ func (t *target) start() error {
 	defer cancel()
 	cl := &http.Client{Timeout: 2 * time.Second}
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, t.url+"/readyz", nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, t.url+t.ready, nil)
 		resp, err := cl.Do(req)
 		if err == nil {
 			resp.Body.Close()
