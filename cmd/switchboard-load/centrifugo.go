@@ -40,6 +40,10 @@ const (
 
 	centrifugoWSPath  = "/connection/websocket"
 	centrifugoAPIPath = "/api"
+
+	// centrifugoBurstBatch is the events per API call of Centrifugo's
+	// burst in make bench (see bench.runOne).
+	centrifugoBurstBatch = 10
 )
 
 var (
