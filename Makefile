@@ -88,8 +88,10 @@ bench: build
 # the first time) and started fresh for every run like the others.
 CENTRIFUGO_VERSION := v6.9.1
 centrifugo: $(BIN)/centrifugo
-$(BIN)/centrifugo:
+$(BIN)/centrifugo: $(BIN)/.centrifugo-$(CENTRIFUGO_VERSION)
+$(BIN)/.centrifugo-$(CENTRIFUGO_VERSION):
 	GOBIN=$(abspath $(BIN)) GOFLAGS= $(GO) install github.com/centrifugal/centrifugo/v6@$(CENTRIFUGO_VERSION)
+	touch $@
 
 bench-centrifugo: build $(BIN)/centrifugo
 	./$(BIN)/switchboard-load bench --bin $(BIN)/switchboard --centrifugo-bin $(BIN)/centrifugo $(BENCHFLAGS)

@@ -24,12 +24,13 @@
 //	    the load tool's own CPU and that of other processes (noise) in
 //	    each window. --other-url adds a column for another server that
 //	    speaks our protocol (not restarted: no resume figure; --other-pid
-//	    for its CPU and RSS from /proc; --other-protocol centrifugo for a
-//	    Centrifugo there); --centrifugo-bin makes that column a Centrifugo
-//	    started fresh for every run (make bench-centrifugo). Sizes: --conns (10,000: rooms of
-//	    100), --scaling-sizes (1000,5000,10000,19000), --duration (10 s),
-//	    --burst-events (200); --quick is 1,000 connections and short
-//	    windows. --raw FILE keeps every scenario's JSON report.
+//	    for its CPU and RSS from /proc; --other-protocol centrifugo for
+//	    a Centrifugo there); --centrifugo-bin makes that column a
+//	    Centrifugo started fresh for every run (make bench-centrifugo).
+//	    Sizes: --conns (10,000: rooms of 100), --scaling-sizes
+//	    (1000,5000,10000,19000), --duration (10 s), --burst-events (200);
+//	    --quick is 1,000 connections and short windows. --raw FILE keeps
+//	    every scenario's JSON report.
 //	floor  --listen ADDR
 //	    The floor: a bare gobwas server speaking just enough of
 //	    docs/PROTOCOL.md (upgrade with an HS256-verified token, welcome,

@@ -14,8 +14,8 @@ import (
 )
 
 // target is a server process the tool started: a Switchboard node (from a
-// binary and a config, on its own port and data dir) or a floor (this
-// binary's `floor` subcommand). The tool may stop and start it again on
+// binary and a config, on its own port and data dir), a floor (this
+// binary's `floor` subcommand) or a Centrifugo (centrifugoConfig). The tool may stop and start it again on
 // the same port and data dir (the resume storm).
 type target struct {
 	kind string // "switchboard", "floor" or "centrifugo"
@@ -110,7 +110,7 @@ func startTarget(kind string, o launchOpts) (*target, error) {
 	return t, nil
 }
 
-// start runs the process and waits until it answers /readyz.
+// start runs the process and waits until it answers 200 on t.ready.
 func (t *target) start() error {
 	t.cmd = exec.Command(t.args[0], t.args[1:]...)
 	t.cmd.Env = t.env
