@@ -234,11 +234,9 @@ func (p *publisher) centrifugoBody(buf []byte, evs []pubEvent) []byte {
 		}
 		b = append(b, `{"channel":`...)
 		b = strconv.AppendQuote(b, p.rooms[e.room])
-		b = append(b, `,"data":{"t":`...)
-		b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
-		b = append(b, `,"n":`...)
-		b = strconv.AppendInt(b, int64(e.n), 10)
-		b = append(b, `}}`...)
+		b = append(b, `,"data":`...)
+		b = appendLoadData(b, e.n)
+		b = append(b, '}')
 		if len(evs) > 1 {
 			b = append(b, '}')
 		}

@@ -75,16 +75,25 @@ func (p *publisher) body(buf []byte, evs []pubEvent) []byte {
 		}
 		b = append(b, `{"rooms":["`...)
 		b = append(b, p.rooms[e.room]...)
-		b = append(b, `"],"type":"`+loadType+`","data":{"t":`...)
-		b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
-		b = append(b, `,"n":`...)
-		b = strconv.AppendInt(b, int64(e.n), 10)
-		b = append(b, `}}`...)
+		b = append(b, `"],"type":"`+loadType+`","data":`...)
+		b = appendLoadData(b, e.n)
+		b = append(b, '}')
 	}
 	if len(evs) > 1 {
 		b = append(b, ']')
 	}
 	return b
+}
+
+// appendLoadData appends an event's data: {"t":<now in ns>,"n":<its
+// per-room index>}, the time stamped here, just before the request is
+// sent (see client.loadData).
+func appendLoadData(b []byte, n int) []byte {
+	b = append(b, `{"t":`...)
+	b = strconv.AppendInt(b, time.Now().UnixNano(), 10)
+	b = append(b, `,"n":`...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	return append(b, '}')
 }
 
 // send publishes evs in one call; it reports whether they were stored.
