@@ -175,14 +175,18 @@ func TestCentrifugoBurstBatches(t *testing.T) {
 }
 
 // TestCentrifugoRefusals: a refused subscribe is the server's error; an
-// error in a batch's replies fails the publish; resume and failover refuse
-// the protocol.
+// error in a batch's replies fails the publish; an unknown protocol is a
+// usage error, and resume and failover refuse Centrifugo's.
 func TestCentrifugoRefusals(t *testing.T) {
 	var out, errOut bytes.Buffer
 	c := &client{f: &fleet{notes: map[string]int{}}, st: &counters{}, waitRef: "3"}
 	c.f.c = &common{protocol: protoCentrifugo}
 	if err := c.handleCentrifugo([]byte(`{"id":3,"error":{"code":103,"message":"permission denied"}}`), time.Now()); !errors.Is(err, errRefused) || !strings.Contains(err.Error(), "103: permission denied") {
 		t.Errorf("refused subscribe: %v", err)
+	}
+	errOut.Reset()
+	if code := run([]string{"fanout", "--protocol", "mqtt"}, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "--protocol") {
+		t.Errorf("fanout --protocol mqtt: exit %d, %s", code, errOut.String())
 	}
 	for _, sc := range []string{"resume", "failover"} {
 		errOut.Reset()

@@ -199,6 +199,9 @@ func TestBenchUsage(t *testing.T) {
 		{"bench", "--runs", "0", "--bin", os.Args[0]},
 		{"bench", "--bin", t.TempDir() + "/missing"},
 		{"bench", "--other-url", "http://example.com:80", "--bin", os.Args[0]},
+		{"bench", "--other-protocol", "socketio", "--bin", os.Args[0]},
+		{"bench", "--centrifugo-bin", t.TempDir() + "/missing", "--bin", os.Args[0]},
+		{"bench", "--centrifugo-bin", os.Args[0], "--other-url", "http://127.0.0.1:1", "--bin", os.Args[0]},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(args, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), "bench") {
