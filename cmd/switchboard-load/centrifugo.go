@@ -194,10 +194,7 @@ func (c *client) handleCentrifugo(p []byte, now time.Time) error {
 func (c *client) cfReply(line []byte) error {
 	var r struct {
 		ID    json.Number `json:"id"`
-		Error *struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
+		Error *cfAPIError `json:"error"`
 	}
 	if err := json.Unmarshal(line, &r); err != nil || r.ID == "" {
 		c.st.n[cBad].Add(1)
@@ -278,6 +275,8 @@ func centrifugoAPIError(body []byte) error {
 	return nil
 }
 
+// cfAPIError is an error in Centrifugo's answers, to a client command or
+// an API call: the same shape in both.
 type cfAPIError struct {
 	Code    int    `json:"code"`
 	Message string `json:"message"`

@@ -15,8 +15,9 @@ import (
 
 // target is a server process the tool started: a Switchboard node (from a
 // binary and a config, on its own port and data dir), a floor (this
-// binary's `floor` subcommand) or a Centrifugo (centrifugoConfig). The tool may stop and start it again on
-// the same port and data dir (the resume storm).
+// binary's `floor` subcommand) or a Centrifugo (centrifugoConfig). The
+// tool may stop and start it again on the same port and data dir (the
+// resume storm).
 type target struct {
 	kind string // "switchboard", "floor" or "centrifugo"
 	url  string // http://127.0.0.1:PORT
